@@ -1,0 +1,96 @@
+//! `store.json`: the only unencrypted file in a data directory. It holds no
+//! PHI and no key material, just what is needed to find the key.
+
+use crate::error::{Result, StoreError};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_FILE: &str = "store.json";
+pub const DB_FILE: &str = "clinicdesk.db";
+pub const KEY_FILE: &str = "clinicdesk.key";
+const FORMAT: &str = "clinicdesk-store";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeySource {
+    /// The OS keychain, entry `ClinicDesk/<store id>`.
+    Keychain,
+    /// `clinicdesk.key` beside the database, wrapped with a passphrase.
+    KeyFile,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoreConfig {
+    pub format: String,
+    pub store_id: String,
+    pub key_source: KeySource,
+}
+
+impl StoreConfig {
+    pub fn new(store_id: String, key_source: KeySource) -> Self {
+        StoreConfig {
+            format: FORMAT.into(),
+            store_id,
+            key_source,
+        }
+    }
+
+    /// The keychain account of this store's key.
+    pub fn key_account(&self) -> String {
+        format!("store-{}", self.store_id)
+    }
+
+    /// Where a new key waits during `rekey`, so a crash never strands the data.
+    pub fn next_key_account(&self) -> String {
+        format!("store-{}-next", self.store_id)
+    }
+
+    pub fn load(dir: &Path) -> Result<StoreConfig> {
+        let path = dir.join(CONFIG_FILE);
+        let shown = dir.display().to_string();
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::NotAStore(shown)),
+            Err(source) => {
+                return Err(StoreError::Io {
+                    action: "read",
+                    path: path.display().to_string(),
+                    source,
+                })
+            }
+        };
+        let cfg: StoreConfig = serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::invalid(format!("{} is damaged: {e}", path.display())))?;
+        if cfg.format != FORMAT {
+            return Err(StoreError::NotAStore(shown));
+        }
+        Ok(cfg)
+    }
+
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let body = serde_json::to_vec_pretty(self).expect("config serializes");
+        write_atomic(&dir.join(CONFIG_FILE), &body)
+    }
+}
+
+pub fn db_path(dir: &Path) -> PathBuf {
+    dir.join(DB_FILE)
+}
+
+pub fn key_file_path(dir: &Path) -> PathBuf {
+    dir.join(KEY_FILE)
+}
+
+pub(crate) fn write_atomic(path: &Path, body: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let io = |action: &'static str| {
+        let p = path.display().to_string();
+        move |source| StoreError::Io { action, path: p, source }
+    };
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp).map_err(io("create"))?;
+    f.write_all(body).map_err(io("write"))?;
+    f.sync_all().map_err(io("sync"))?;
+    std::fs::rename(&tmp, path).map_err(io("replace"))?;
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! The encrypted local store of a ClinicDesk desktop (SQLCipher), and the
+//! clinic rules that guard every write to it.
+//!
+//! Open a store with [`Store::open`], log in with [`Store::login`], and pass
+//! the [`Session`] to every operation: each checks the user's role, writes
+//! its audit entry and its sync change entries in the same transaction.
+
+pub mod audit;
+pub mod config;
+pub mod directory;
+pub mod error;
+mod migrate;
+pub mod patients;
+pub mod session;
+mod store;
+pub mod users;
+pub mod write;
+
+pub use audit::{AuditFilter, AuditRow, Verification};
+pub use config::KeySource;
+pub use error::{Result, StoreError};
+pub use migrate::{latest as latest_schema, MIGRATIONS};
+pub use session::Session;
+pub use store::{KeySetup, NewClinic, Store, Unlock};
+pub use users::{NewUser, User};
+pub use write::Tx;
+
+pub mod booking;
+pub mod changes;
+pub mod encounters;
+mod prefs;
+pub mod schedule;
+pub mod views;
+
+pub use booking::{Appointment, BookingRequest, NextAvailableQuery, OpenTime, RecordedAppointment};
+pub use changes::Change;
+pub use directory::{AppointmentType, Location, NewAppointmentType, NewLocation, NewProvider, Provider, Room};
+pub use encounters::{AdHocEncounter, Encounter, Note, NoteContent};
+pub use patients::{Coverage, CoverageInput, Patient, PatientInput, PatientSummary};
+pub use schedule::{ExceptionInput, MaterializeReport, RecordedSlot, ScheduleException, Slot, Template, TemplateInput};
+pub use views::{CalendarView, FlowRow};

@@ -1,0 +1,79 @@
+//! Numbered SQL migrations from `migrations/`, compiled into the binary and
+//! applied together in one transaction when the store opens.
+
+use crate::error::{Result, StoreError};
+use rusqlite::Connection;
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+macro_rules! migration {
+    ($version:literal, $file:literal) => {
+        Migration {
+            version: $version,
+            name: $file,
+            sql: include_str!(concat!("../../../migrations/", $file)),
+        }
+    };
+}
+
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_initial.sql"),
+    migration!(2, "0002_fhir_links.sql"),
+];
+
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+pub fn current(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Bring the schema up to `target`; refuses a store newer than this build.
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64> {
+    let found = current(conn)?;
+    if found > latest() {
+        return Err(StoreError::NewerSchema {
+            found,
+            known: latest(),
+        });
+    }
+    if found >= target {
+        return Ok(found);
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    for m in MIGRATIONS.iter().filter(|m| m.version > found && m.version <= target) {
+        tx.execute_batch(m.sql).map_err(|e| {
+            StoreError::invalid(format!("migration {} failed: {e}; the store is unchanged", m.name))
+        })?;
+    }
+    tx.pragma_update(None, "user_version", target)?;
+    tx.commit()?;
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_in_migrations_is_embedded_in_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let embedded: Vec<&str> = MIGRATIONS.iter().map(|m| m.name).collect();
+        assert_eq!(files, embedded);
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1);
+            assert!(m.name.starts_with(&format!("{:04}_", m.version)));
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! Creating, opening and re-keying the encrypted store.
+
+use crate::config::{self, KeySource, StoreConfig};
+use crate::error::{Result, StoreError};
+use crate::migrate;
+use crate::session::Session;
+use crate::users::NewUser;
+use clinicdesk_domain::{ClinicZone, Hlc, HlcClock, Role};
+use clinicdesk_keys::{keyfile, Keychain, StoreKey};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+
+/// The encrypted local store of one clinic desktop.
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) dir: PathBuf,
+    pub(crate) config: StoreConfig,
+    pub(crate) device_id: String,
+    pub(crate) zone: ClinicZone,
+    pub(crate) clock: HlcClock,
+}
+
+/// How to reach the key of an existing store.
+#[derive(Debug, Clone, Default)]
+pub struct Unlock {
+    pub keychain: Keychain,
+    /// Needed only for stores whose key lives in a passphrase-protected key file.
+    pub passphrase: Option<String>,
+}
+
+/// Where the key of a new store is kept.
+#[derive(Debug, Clone)]
+pub enum KeySetup {
+    Keychain(Keychain),
+    /// Chosen explicitly by an administrator for machines without a keychain.
+    KeyFile { passphrase: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct NewClinic {
+    pub name: String,
+    pub timezone: ClinicZone,
+    pub admin: NewUser,
+    pub key: KeySetup,
+}
+
+impl Store {
+    /// Creates a clinic in `dir` with its first administrator, who is returned
+    /// logged in. The key is stored before any database file exists.
+    pub fn create(dir: &Path, clinic: NewClinic) -> Result<(Store, Session)> {
+        let db = config::db_path(dir);
+        if db.exists() || dir.join(config::CONFIG_FILE).exists() {
+            return Err(StoreError::AlreadyExists(dir.display().to_string()));
+        }
+        let name = clinicdesk_domain::validate::name("clinic name", &clinic.name).map_err(StoreError::Invalid)?;
+        if clinic.admin.role != Role::Admin {
+            return Err(StoreError::invalid("the first user of a clinic must be an administrator"));
+        }
+        crate::users::check_password(&clinic.admin.password)?;
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            action: "create",
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let store_id = uuid::Uuid::new_v4().to_string();
+        let key = StoreKey::generate();
+        let cfg = match &clinic.key {
+            KeySetup::Keychain(kc) => {
+                let cfg = StoreConfig::new(store_id, KeySource::Keychain);
+                kc.save(&cfg.key_account(), &key)?;
+                cfg
+            }
+            KeySetup::KeyFile { passphrase } => {
+                keyfile::create(&config::key_file_path(dir), passphrase, &key)?;
+                StoreConfig::new(store_id, KeySource::KeyFile)
+            }
+        };
+        let built = (|| {
+            let mut conn = open_connection(&db, &key, true)?;
+            migrate::migrate_to(&mut conn, migrate::latest())?;
+            let device_id = uuid::Uuid::now_v7().to_string();
+            let tx = conn.transaction()?;
+            for (k, v) in [
+                ("device_id", device_id.as_str()),
+                ("clinic_name", name.as_str()),
+                ("timezone", clinic.timezone.name()),
+                ("store_id", cfg.store_id.as_str()),
+            ] {
+                tx.execute("INSERT INTO store_meta (key, value) VALUES (?1, ?2)", (k, v))?;
+            }
+            tx.commit()?;
+            let mut store = Store {
+                conn,
+                dir: dir.to_path_buf(),
+                config: cfg.clone(),
+                clock: HlcClock::new(device_id.clone()),
+                device_id,
+                zone: clinic.timezone,
+            };
+            let admin = store.bootstrap_admin(&clinic.admin)?;
+            cfg.save(dir)?;
+            Ok((store, admin))
+        })();
+        if built.is_err() {
+            // Leave nothing half-made behind: no database, no orphaned key.
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+            }
+            match &clinic.key {
+                KeySetup::Keychain(kc) => {
+                    let _ = kc.delete(&cfg.key_account());
+                }
+                KeySetup::KeyFile { .. } => {
+                    let _ = std::fs::remove_file(config::key_file_path(dir));
+                }
+            }
+        }
+        built
+    }
+
+    /// Opens an existing store: fetch the key, check it, bring the schema up to date.
+    pub fn open(dir: &Path, unlock: &Unlock) -> Result<Store> {
+        let cfg = StoreConfig::load(dir)?;
+        let db = config::db_path(dir);
+        if !db.exists() {
+            return Err(StoreError::NotAStore(dir.display().to_string()));
+        }
+        let conn = match cfg.key_source {
+            KeySource::Keychain => open_with_keychain(&db, &cfg, &unlock.keychain)?,
+            KeySource::KeyFile => {
+                let pass = unlock.passphrase.as_deref().ok_or_else(|| {
+                    StoreError::invalid(
+                        "this clinic's key is kept in a passphrase-protected key file; \
+                         give the passphrase (CLINICDESK_KEY_PASSPHRASE) to open it",
+                    )
+                })?;
+                let key = keyfile::open(&config::key_file_path(dir), pass)?;
+                open_connection(&db, &key, false)?
+            }
+        };
+        Store::finish_open(conn, dir, cfg)
+    }
+
+    fn finish_open(mut conn: Connection, dir: &Path, config: StoreConfig) -> Result<Store> {
+        migrate::migrate_to(&mut conn, migrate::latest())?;
+        let meta = |conn: &Connection, k: &str| -> Result<String> {
+            conn.query_row("SELECT value FROM store_meta WHERE key = ?1", [k], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::invalid(format!("the store is missing its {k}; it may be damaged")))
+        };
+        let device_id = meta(&conn, "device_id")?;
+        let zone = ClinicZone::parse(&meta(&conn, "timezone")?)?;
+        let last: Option<String> = conn
+            .query_row("SELECT value FROM store_meta WHERE key = 'hlc'", [], |r| r.get(0))
+            .optional()?;
+        let last = last.and_then(|s| s.parse::<Hlc>().ok());
+        Ok(Store {
+            clock: HlcClock::resume(device_id.clone(), last.as_ref()),
+            conn,
+            dir: dir.to_path_buf(),
+            config,
+            device_id,
+            zone,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    pub fn zone(&self) -> ClinicZone {
+        self.zone
+    }
+
+    pub fn key_source(&self) -> KeySource {
+        self.config.key_source
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        migrate::current(&self.conn)
+    }
+
+    pub fn clinic_name(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM store_meta WHERE key = 'clinic_name'", [], |r| r.get(0))?)
+    }
+
+    /// `PRAGMA integrity_check` plus SQLCipher's page authentication check.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            let row = row?;
+            if row != "ok" {
+                problems.push(row);
+            }
+        }
+        let mut stmt = self.conn.prepare("PRAGMA cipher_integrity_check")?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            problems.push(row?);
+        }
+        Ok(problems)
+    }
+
+    /// Replaces the encryption key without losing data. The new key is kept
+    /// beside the old one until the database is re-encrypted, so a crash at
+    /// any point leaves a store that one of the two keys opens.
+    pub fn rekey(&mut self, session: &Session, new_passphrase: Option<&str>) -> Result<()> {
+        session.require(clinicdesk_domain::Permission::StoreAdmin)?;
+        let key = StoreKey::generate();
+        match self.config.key_source {
+            KeySource::Keychain => {
+                let kc = Keychain::default();
+                kc.save(&self.config.next_key_account(), &key)?;
+                self.apply_rekey(&key)?;
+                kc.save(&self.config.key_account(), &key)?;
+                kc.delete(&self.config.next_key_account())?;
+            }
+            KeySource::KeyFile => {
+                let pass = new_passphrase.ok_or_else(|| {
+                    StoreError::invalid("re-keying a key-file store needs the passphrase for the new key file")
+                })?;
+                let path = config::key_file_path(&self.dir);
+                let next = path.with_extension("key.next");
+                keyfile::create(&next, pass, &key)?;
+                self.apply_rekey(&key)?;
+                std::fs::rename(&next, &path).map_err(|source| StoreError::Io {
+                    action: "replace",
+                    path: path.display().to_string(),
+                    source,
+                })?;
+            }
+        }
+        self.write(session, |tx| {
+            tx.audit(crate::audit::Entry::new("security", "rekey").detail("store key replaced"))
+        })
+    }
+
+    fn apply_rekey(&mut self, key: &StoreKey) -> Result<()> {
+        // SQLCipher re-encrypts every page in one transaction; the WAL is
+        // checkpointed first so no page is left under the old key.
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.conn.execute_batch(&format!("PRAGMA rekey = \"{}\";", key.sqlcipher_literal().as_str()))?;
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+}
+
+fn open_with_keychain(db: &Path, cfg: &StoreConfig, kc: &Keychain) -> Result<Connection> {
+    let key = kc.require(&cfg.key_account())?;
+    match open_connection(db, &key, false) {
+        Err(StoreError::WrongKey(_)) => {
+            // A rekey may have been cut short after re-encrypting: promote the waiting key.
+            let Some(next) = kc.load(&cfg.next_key_account())? else {
+                return Err(StoreError::WrongKey(db.display().to_string()));
+            };
+            let conn = open_connection(db, &next, false)?;
+            kc.save(&cfg.key_account(), &next)?;
+            kc.delete(&cfg.next_key_account())?;
+            Ok(conn)
+        }
+        Ok(conn) => {
+            // The rekey did not happen, or finished: a leftover waiting key is stale.
+            if kc.load(&cfg.next_key_account())?.is_some() {
+                kc.delete(&cfg.next_key_account())?;
+            }
+            Ok(conn)
+        }
+        other => other,
+    }
+}
+
+/// Opens the database file with the key applied before anything is read or
+/// written, so no unencrypted page is ever produced.
+pub(crate) fn open_connection(db: &Path, key: &StoreKey, create: bool) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(db, flags)?;
+    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str()))?;
+    verify_and_configure(conn, db)
+}
+
+fn verify_and_configure(conn: Connection, db: &Path) -> Result<Connection> {
+    // The first read decrypts page 1: a wrong key fails here, before any write.
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+            return Err(StoreError::WrongKey(db.display().to_string()));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -32768;",
+    )?;
+    Ok(conn)
+}
+
+#[cfg(feature = "unencrypted-benchmark")]
+impl Store {
+    /// An unencrypted store for measuring what encryption costs. Benchmarks only.
+    pub fn create_unencrypted_for_benchmark(dir: &Path, clinic: NewClinic) -> Result<(Store, Session)> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            action: "create",
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let db = config::db_path(dir);
+        let conn = Connection::open(&db)?;
+        let mut conn = verify_and_configure(conn, &db)?;
+        migrate::migrate_to(&mut conn, migrate::latest())?;
+        let device_id = uuid::Uuid::now_v7().to_string();
+        conn.execute(
+            "INSERT INTO store_meta (key, value) VALUES ('device_id', ?1), ('clinic_name', ?2), ('timezone', ?3)",
+            (&device_id, &clinic.name, clinic.timezone.name()),
+        )?;
+        let mut store = Store {
+            conn,
+            dir: dir.to_path_buf(),
+            config: StoreConfig::new(uuid::Uuid::new_v4().to_string(), KeySource::KeyFile),
+            clock: HlcClock::new(device_id.clone()),
+            device_id,
+            zone: clinic.timezone,
+        };
+        let admin = store.bootstrap_admin(&clinic.admin)?;
+        Ok((store, admin))
+    }
+}

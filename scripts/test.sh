@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The whole ClinicDesk test suite, as CI runs it (.ci/run): install
+# prerequisites, fetch test data, fmt, clippy, build, doctests, nextest.
+# Env: CARGO_TARGET_DIR, CARGO_BUILD_JOBS, CLINICDESK_CACHE override defaults.
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo"
+
+section() { printf '\n==== %s ====\n' "$*"; }
+
+failed=()
+# A failing step is recorded rather than fatal, so one run reports every
+# problem (say, a fmt diff and a failing test) instead of only the first.
+step() {
+  local name="$1" start=$SECONDS
+  shift
+  section "$name"
+  if "$@"; then
+    echo "---- $name: ok ($((SECONDS - start))s)"
+  else
+    local rc=$?
+    echo "---- $name: FAILED with exit code $rc ($((SECONDS - start))s)"
+    failed+=("$name")
+  fi
+}
+
+section "install prerequisites"
+bash scripts/install.sh
+# rustup's installer puts cargo here but not every shell has it on PATH.
+if ! command -v cargo >/dev/null; then
+  export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+fi
+
+# The target dir lives outside the clone so fresh clones (CI) reuse the build.
+export CLINICDESK_CACHE="${CLINICDESK_CACHE:-$HOME/.cache/clinicdesk}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CLINICDESK_CACHE/target}"
+# Two cores: more jobs only add memory pressure and contention.
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+export RUST_BACKTRACE="${RUST_BACKTRACE:-1}"
+
+section "fetch test data"
+bash scripts/fetch-test-data.sh
+export CLINICDESK_TEST_DATA="$repo/tests/data/fetched"
+export CLINICDESK_FHIR_VALIDATOR="$CLINICDESK_CACHE/venv/bin/python $repo/scripts/validate-fhir.py"
+
+locked=()
+if [ -f Cargo.lock ]; then
+  locked=(--locked)
+fi
+
+step "cargo fmt" cargo fmt --all --check
+step "cargo clippy" cargo clippy --workspace --all-targets "${locked[@]}" -- -D warnings
+step "cargo build" cargo build --workspace --bins "${locked[@]}"
+
+if [[ " ${failed[*]} " == *" cargo build "* ]]; then
+  section "tests skipped: the build failed"
+else
+  # Doctests first: CI judges a run by the last test runner's summary, and a
+  # doctest run with "0 passed" must not be the one it reads.
+  step "doctests" bash scripts/with-keyring.sh cargo test --workspace --doc "${locked[@]}"
+  step "cargo nextest" bash scripts/with-keyring.sh \
+    cargo nextest run --workspace --no-fail-fast "${locked[@]}"
+fi
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  section "FAILED steps: $(printf '%s, ' "${failed[@]}" | sed 's/, $//')"
+  exit 1
+fi
+section "all steps passed (${SECONDS}s)"
