@@ -113,7 +113,12 @@ impl Role {
             ),
             Role::Biller => matches!(
                 p,
-                PatientRead | CoverageRead | CoverageWrite | AppointmentRead | EncounterRead | NoteRead
+                PatientRead
+                    | CoverageRead
+                    | CoverageWrite
+                    | AppointmentRead
+                    | EncounterRead
+                    | NoteRead
             ),
             Role::Admin => matches!(
                 p,

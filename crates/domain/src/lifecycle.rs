@@ -57,7 +57,10 @@ impl AppointmentStatus {
 
     /// Statuses that hold a place on the schedule.
     pub fn is_active(self) -> bool {
-        !matches!(self, AppointmentStatus::Cancelled | AppointmentStatus::NoShow)
+        !matches!(
+            self,
+            AppointmentStatus::Cancelled | AppointmentStatus::NoShow
+        )
     }
 
     /// Statuses from which nothing further happens to the visit.
@@ -70,7 +73,10 @@ impl AppointmentStatus {
 
     /// The patient has not arrived yet, so the visit can still move in time.
     pub fn is_upcoming(self) -> bool {
-        matches!(self, AppointmentStatus::Booked | AppointmentStatus::Confirmed)
+        matches!(
+            self,
+            AppointmentStatus::Booked | AppointmentStatus::Confirmed
+        )
     }
 
     pub fn can_become(self, to: AppointmentStatus) -> bool {
@@ -90,7 +96,10 @@ impl AppointmentStatus {
     /// Why a transition is refused, in words for the person who asked for it.
     pub fn refusal(self, to: AppointmentStatus) -> String {
         if self == to {
-            return format!("The appointment is already {}.", self.label().to_lowercase());
+            return format!(
+                "The appointment is already {}.",
+                self.label().to_lowercase()
+            );
         }
         if self.is_final() {
             return format!(

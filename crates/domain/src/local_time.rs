@@ -2,9 +2,7 @@
 //! and stored as UTC instants; the conversions here own every daylight-saving
 //! decision so that no other code has to make one.
 
-use chrono::{
-    DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
-};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use std::fmt;
 
@@ -52,7 +50,11 @@ impl ClinicZone {
     /// The UTC instant of a local wall time. In the autumn repeat the first
     /// occurrence is meant (a 01:30 appointment is the earlier 01:30); a time
     /// inside the spring gap does not exist and is refused.
-    pub fn to_utc(&self, date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>, LocalTimeError> {
+    pub fn to_utc(
+        &self,
+        date: NaiveDate,
+        time: NaiveTime,
+    ) -> Result<DateTime<Utc>, LocalTimeError> {
         match self.0.from_local_datetime(&date.and_time(time)) {
             LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
             LocalResult::Ambiguous(first, _) => Ok(first.with_timezone(&Utc)),
@@ -66,7 +68,11 @@ impl ClinicZone {
 
     pub fn to_local(&self, utc_seconds: i64) -> NaiveDateTime {
         self.0
-            .from_utc_datetime(&DateTime::from_timestamp(utc_seconds, 0).unwrap_or_default().naive_utc())
+            .from_utc_datetime(
+                &DateTime::from_timestamp(utc_seconds, 0)
+                    .unwrap_or_default()
+                    .naive_utc(),
+            )
             .naive_local()
     }
 
@@ -77,7 +83,8 @@ impl ClinicZone {
     /// Local date, time, and the offset in force, as RFC 3339 (for display and export).
     pub fn rfc3339(&self, utc_seconds: i64) -> String {
         let utc = DateTime::from_timestamp(utc_seconds, 0).unwrap_or_default();
-        utc.with_timezone(&self.0).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        utc.with_timezone(&self.0)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
     }
 
     /// Start of the local day as a UTC instant. Where midnight itself was
@@ -112,7 +119,8 @@ impl fmt::Display for ClinicZone {
 }
 
 pub fn parse_date(s: &str) -> Result<NaiveDate, LocalTimeError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| LocalTimeError::BadDate(s.to_string()))
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| LocalTimeError::BadDate(s.to_string()))
 }
 
 pub fn parse_time(s: &str) -> Result<NaiveTime, LocalTimeError> {
@@ -125,7 +133,12 @@ pub fn parse_time(s: &str) -> Result<NaiveTime, LocalTimeError> {
 /// `2026-03-09T14:30` or `2026-03-09 14:30` in clinic-local time.
 pub fn parse_local_datetime(s: &str) -> Result<NaiveDateTime, LocalTimeError> {
     let t = s.trim();
-    for fmt in ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
         if let Ok(v) = NaiveDateTime::parse_from_str(t, fmt) {
             return Ok(v);
         }
@@ -149,7 +162,9 @@ mod tests {
     fn spring_forward_day_is_23_hours_and_the_gap_is_refused() {
         let (a, b) = ny().day_bounds(d("2026-03-08"));
         assert_eq!(b - a, 23 * 3600);
-        let err = ny().to_utc(d("2026-03-08"), parse_time("02:30").unwrap()).unwrap_err();
+        let err = ny()
+            .to_utc(d("2026-03-08"), parse_time("02:30").unwrap())
+            .unwrap_err();
         assert!(err.to_string().contains("does not exist"), "{err}");
     }
 
@@ -157,22 +172,37 @@ mod tests {
     fn fall_back_day_is_25_hours_and_the_repeat_means_the_first() {
         let (a, b) = ny().day_bounds(d("2026-11-01"));
         assert_eq!(b - a, 25 * 3600);
-        let t = ny().to_utc(d("2026-11-01"), parse_time("01:30").unwrap()).unwrap();
+        let t = ny()
+            .to_utc(d("2026-11-01"), parse_time("01:30").unwrap())
+            .unwrap();
         assert_eq!(t.to_rfc3339(), "2026-11-01T05:30:00+00:00");
     }
 
     #[test]
     fn nine_am_stays_nine_am_across_the_change() {
-        let before = ny().to_utc(d("2026-03-06"), parse_time("09:00").unwrap()).unwrap();
-        let after = ny().to_utc(d("2026-03-09"), parse_time("09:00").unwrap()).unwrap();
-        assert_eq!(ny().to_local(before.timestamp()).time(), parse_time("09:00").unwrap());
-        assert_eq!(ny().to_local(after.timestamp()).time(), parse_time("09:00").unwrap());
+        let before = ny()
+            .to_utc(d("2026-03-06"), parse_time("09:00").unwrap())
+            .unwrap();
+        let after = ny()
+            .to_utc(d("2026-03-09"), parse_time("09:00").unwrap())
+            .unwrap();
+        assert_eq!(
+            ny().to_local(before.timestamp()).time(),
+            parse_time("09:00").unwrap()
+        );
+        assert_eq!(
+            ny().to_local(after.timestamp()).time(),
+            parse_time("09:00").unwrap()
+        );
         assert_eq!(after.timestamp() - before.timestamp(), 3 * 86400 - 3600);
     }
 
     #[test]
     fn unknown_zone_and_bad_input_are_named() {
-        assert!(ClinicZone::parse("Mars/Olympus").unwrap_err().to_string().contains("Mars/Olympus"));
+        assert!(ClinicZone::parse("Mars/Olympus")
+            .unwrap_err()
+            .to_string()
+            .contains("Mars/Olympus"));
         assert!(parse_local_datetime("tomorrow").is_err());
         assert!(parse_local_datetime("2026-03-09 14:30").is_ok());
     }

@@ -71,7 +71,10 @@ pub fn spec(key: &str) -> Option<&'static PrefSpec> {
 pub fn check(key: &str, value: &str) -> Result<String, String> {
     let spec = spec(key).ok_or_else(|| {
         let known: Vec<_> = PREFERENCES.iter().map(|p| p.key).collect();
-        format!("'{key}' is not a preference; known preferences: {}", known.join(", "))
+        format!(
+            "'{key}' is not a preference; known preferences: {}",
+            known.join(", ")
+        )
     })?;
     let v = value.trim();
     match spec.rule {
@@ -80,12 +83,19 @@ pub fn check(key: &str, value: &str) -> Result<String, String> {
             if allowed.contains(&lower.as_str()) {
                 Ok(lower)
             } else {
-                Err(format!("{} must be one of: {}", spec.key, allowed.join(", ")))
+                Err(format!(
+                    "{} must be one of: {}",
+                    spec.key,
+                    allowed.join(", ")
+                ))
             }
         }
         PrefRule::Range(lo, hi) => match v.parse::<i64>() {
             Ok(n) if (lo..=hi).contains(&n) => Ok(n.to_string()),
-            _ => Err(format!("{} must be a whole number from {lo} to {hi}", spec.key)),
+            _ => Err(format!(
+                "{} must be a whole number from {lo} to {hi}",
+                spec.key
+            )),
         },
     }
 }
@@ -97,7 +107,11 @@ mod tests {
     #[test]
     fn free_text_is_refused_everywhere() {
         for p in PREFERENCES {
-            assert!(check(p.key, "Ada Lovelace, DOB 1815-12-10").is_err(), "{}", p.key);
+            assert!(
+                check(p.key, "Ada Lovelace, DOB 1815-12-10").is_err(),
+                "{}",
+                p.key
+            );
             assert!(check(p.key, p.default).is_ok(), "{}", p.key);
         }
         assert!(check("patient-name", "x").is_err());

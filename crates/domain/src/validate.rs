@@ -26,7 +26,9 @@ pub fn name(field: &str, s: &str) -> Checked<String> {
 pub fn text(field: &str, s: Option<&str>, max: usize) -> Checked<Option<String>> {
     match s.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
-        Some(t) if t.chars().count() > max => Err(format!("{field} is longer than {max} characters")),
+        Some(t) if t.chars().count() > max => {
+            Err(format!("{field} is longer than {max} characters"))
+        }
         Some(t) if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
             Err(format!("{field} contains control characters"))
         }
@@ -58,8 +60,13 @@ pub fn birth_date(s: &str, today: NaiveDate) -> Checked<NaiveDate> {
 pub fn phone(s: &str) -> Checked<String> {
     let t = s.trim();
     let digits = phone_digits(t);
-    if !(7..=15).contains(&digits.len()) || t.chars().any(|c| !(c.is_ascii_digit() || " +-().x".contains(c))) {
-        return Err(format!("phone '{s}' is not a phone number (7 to 15 digits)"));
+    if !(7..=15).contains(&digits.len())
+        || t.chars()
+            .any(|c| !(c.is_ascii_digit() || " +-().x".contains(c)))
+    {
+        return Err(format!(
+            "phone '{s}' is not a phone number (7 to 15 digits)"
+        ));
     }
     Ok(t.to_string())
 }
@@ -91,7 +98,9 @@ pub fn email(s: &str) -> Checked<String> {
 pub fn mrn(s: &str) -> Checked<String> {
     let t = s.trim().to_ascii_uppercase();
     if t.is_empty() || t.len() > 20 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(format!("MRN '{s}' must be 1 to 20 letters, digits or dashes"));
+        return Err(format!(
+            "MRN '{s}' must be 1 to 20 letters, digits or dashes"
+        ));
     }
     Ok(t)
 }
@@ -104,7 +113,9 @@ pub fn npi(s: &str) -> Checked<String> {
         return Err(format!("NPI '{s}' must be exactly 10 digits"));
     }
     if npi_check_digit(&t[..9]) != t.as_bytes()[9] - b'0' {
-        return Err(format!("NPI '{s}' has a wrong check digit; please re-check the number"));
+        return Err(format!(
+            "NPI '{s}' has a wrong check digit; please re-check the number"
+        ));
     }
     Ok(t.to_string())
 }
@@ -212,7 +223,10 @@ mod tests {
     fn words_parse_and_explain() {
         assert_eq!("Female".parse::<Sex>().unwrap(), Sex::Female);
         assert!("f".parse::<Sex>().unwrap_err().contains("female"));
-        assert_eq!("self".parse::<Relationship>().unwrap(), Relationship::SelfInsured);
+        assert_eq!(
+            "self".parse::<Relationship>().unwrap(),
+            Relationship::SelfInsured
+        );
         assert_eq!(search_key("O'Brien-Smith"), "obriensmith");
     }
 

@@ -49,7 +49,9 @@ impl Keychain {
     }
 
     pub fn save(&self, account: &str, key: &StoreKey) -> Result<(), KeyError> {
-        self.entry(account)?.set_password(&key.to_hex()).map_err(unavailable)?;
+        self.entry(account)?
+            .set_password(&key.to_hex())
+            .map_err(unavailable)?;
         // Read back: some keyrings accept a write they cannot keep.
         match self.load(account)? {
             Some(k) if &k == key => Ok(()),

@@ -91,7 +91,9 @@ pub fn open(path: &Path, passphrase: &str) -> Result<StoreKey, KeyError> {
     let shown = path.display().to_string();
     let bytes = match fs::read(path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeyError::KeyFileMissing(shown)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(KeyError::KeyFileMissing(shown))
+        }
         Err(source) => {
             return Err(KeyError::Io {
                 action: "read",
@@ -102,7 +104,11 @@ pub fn open(path: &Path, passphrase: &str) -> Result<StoreKey, KeyError> {
     };
     check_private(path)?;
     let doc: KeyFile = serde_json::from_slice(&bytes).map_err(|e| corrupt(path, &e.to_string()))?;
-    if doc.format != FORMAT || doc.version != 1 || doc.kdf != "argon2id" || doc.cipher != "xchacha20poly1305" {
+    if doc.format != FORMAT
+        || doc.version != 1
+        || doc.kdf != "argon2id"
+        || doc.cipher != "xchacha20poly1305"
+    {
         return Err(corrupt(path, "unknown format or version"));
     }
     let salt = hex::decode(&doc.salt).map_err(|_| corrupt(path, "bad salt"))?;
@@ -127,12 +133,18 @@ pub fn open(path: &Path, passphrase: &str) -> Result<StoreKey, KeyError> {
     StoreKey::from_bytes(&plain).ok_or_else(|| corrupt(path, "wrapped key has the wrong length"))
 }
 
-fn derive(passphrase: &str, salt: &[u8], p: KdfParams, path: &Path) -> Result<Zeroizing<[u8; 32]>, KeyError> {
+fn derive(
+    passphrase: &str,
+    salt: &[u8],
+    p: KdfParams,
+    path: &Path,
+) -> Result<Zeroizing<[u8; 32]>, KeyError> {
     // Refuse parameters a tampered file could use to exhaust memory or time.
     if p.m_kib > 4 * 1024 * 1024 || p.t > 64 || p.p > 16 {
         return Err(corrupt(path, "key derivation parameters out of range"));
     }
-    let params = Params::new(p.m_kib, p.t, p.p, Some(32)).map_err(|e| corrupt(path, &e.to_string()))?;
+    let params =
+        Params::new(p.m_kib, p.t, p.p, Some(32)).map_err(|e| corrupt(path, &e.to_string()))?;
     let mut out = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password_into(passphrase.as_bytes(), salt, out.as_mut())
@@ -207,7 +219,11 @@ fn check_private(_path: &Path) -> Result<(), KeyError> {
 mod tests {
     use super::*;
 
-    const FAST: KdfParams = KdfParams { m_kib: 256, t: 1, p: 1 };
+    const FAST: KdfParams = KdfParams {
+        m_kib: 256,
+        t: 1,
+        p: 1,
+    };
 
     #[test]
     fn wraps_and_unwraps_with_the_right_passphrase_only() {
@@ -216,9 +232,15 @@ mod tests {
         let key = StoreKey::generate();
         create_with(&path, "correct horse battery", &key, FAST).unwrap();
         assert_eq!(open(&path, "correct horse battery").unwrap(), key);
-        assert!(matches!(open(&path, "wrong horse battery"), Err(KeyError::WrongPassphrase(_))));
+        assert!(matches!(
+            open(&path, "wrong horse battery"),
+            Err(KeyError::WrongPassphrase(_))
+        ));
         let body = fs::read_to_string(&path).unwrap();
-        assert!(!body.contains(key.to_hex().as_str()), "key must not be stored in clear");
+        assert!(
+            !body.contains(key.to_hex().as_str()),
+            "key must not be stored in clear"
+        );
     }
 
     #[cfg(unix)]
@@ -228,21 +250,36 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.key");
         create_with(&path, "correct horse battery", &StoreKey::generate(), FAST).unwrap();
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(open(&path, "correct horse battery"), Err(KeyError::KeyFileExposed { .. })));
+        assert!(matches!(
+            open(&path, "correct horse battery"),
+            Err(KeyError::KeyFileExposed { .. })
+        ));
     }
 
     #[test]
     fn short_passphrases_and_damaged_files_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.key");
-        assert!(matches!(create(&path, "short", &StoreKey::generate()), Err(KeyError::WeakPassphrase)));
-        assert!(matches!(open(&path, "whatever at all"), Err(KeyError::KeyFileMissing(_))));
+        assert!(matches!(
+            create(&path, "short", &StoreKey::generate()),
+            Err(KeyError::WeakPassphrase)
+        ));
+        assert!(matches!(
+            open(&path, "whatever at all"),
+            Err(KeyError::KeyFileMissing(_))
+        ));
         create_with(&path, "correct horse battery", &StoreKey::generate(), FAST).unwrap();
         let mut doc: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
         doc["params"]["m_kib"] = serde_json::json!(u32::MAX);
         fs::write(&path, serde_json::to_vec(&doc).unwrap()).unwrap();
-        assert!(matches!(open(&path, "correct horse battery"), Err(KeyError::KeyFileCorrupt { .. })));
+        assert!(matches!(
+            open(&path, "correct horse battery"),
+            Err(KeyError::KeyFileCorrupt { .. })
+        ));
     }
 }

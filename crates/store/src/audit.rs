@@ -53,10 +53,30 @@ pub(crate) struct Head {
     hash: String,
 }
 
+/// Where the next entry chains on. The recorded head wins over the table's
+/// last row, so entries cut off the end stay a visible gap instead of being
+/// papered over by the next append.
 pub(crate) fn head(conn: &Connection) -> Result<Head> {
+    let recorded: Option<String> = conn
+        .prepare_cached("SELECT value FROM store_meta WHERE key = 'audit_head'")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    if let Some((seq, hash)) = recorded.as_deref().and_then(|r| r.split_once(':')) {
+        if let Ok(seq) = seq.parse() {
+            return Ok(Head {
+                seq,
+                hash: hash.to_string(),
+            });
+        }
+    }
     Ok(conn
         .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
-        .query_row([], |r| Ok(Head { seq: r.get(0)?, hash: r.get(1)? }))
+        .query_row([], |r| {
+            Ok(Head {
+                seq: r.get(0)?,
+                hash: r.get(1)?,
+            })
+        })
         .optional()?
         .unwrap_or(Head {
             seq: 0,
@@ -273,17 +293,29 @@ pub(crate) fn verify(conn: &Connection) -> Result<Verification> {
             ));
         }
         if prev_hash != prev {
-            return Ok(broken(row.seq, row.seq - 1, format!("entry {} does not follow entry {}", row.seq, row.seq - 1)));
+            return Ok(broken(
+                row.seq,
+                row.seq - 1,
+                format!("entry {} does not follow entry {}", row.seq, row.seq - 1),
+            ));
         }
         if entry_hash(&prev, &row) != hash {
-            return Ok(broken(row.seq, row.seq - 1, format!("entry {} was altered after it was written", row.seq)));
+            return Ok(broken(
+                row.seq,
+                row.seq - 1,
+                format!("entry {} was altered after it was written", row.seq),
+            ));
         }
         prev = hash;
         expected += 1;
     }
     let count = expected - 1;
     let recorded: Option<String> = conn
-        .query_row("SELECT value FROM store_meta WHERE key = 'audit_head'", [], |r| r.get(0))
+        .query_row(
+            "SELECT value FROM store_meta WHERE key = 'audit_head'",
+            [],
+            |r| r.get(0),
+        )
         .optional()?;
     if let Some(rec) = recorded {
         let (seq, hash) = rec.split_once(':').unwrap_or(("", ""));
@@ -296,7 +328,11 @@ pub(crate) fn verify(conn: &Connection) -> Result<Verification> {
             ));
         }
     } else if count > 0 {
-        return Ok(broken(1, count, "the record of the newest entry is missing".into()));
+        return Ok(broken(
+            1,
+            count,
+            "the record of the newest entry is missing".into(),
+        ));
     }
     Ok(Verification {
         entries: count,

@@ -113,7 +113,8 @@ struct Candidate {
     overbook: bool,
 }
 
-pub(crate) const APPOINTMENT_SELECT: &str = "SELECT a.id, a.patient_id, p.family_name || ', ' || p.given_name, p.mrn,
+pub(crate) const APPOINTMENT_SELECT: &str =
+    "SELECT a.id, a.patient_id, p.family_name || ', ' || p.given_name, p.mrn,
        a.provider_id, pr.given_name || ' ' || pr.family_name, a.location_id, l.name, l.timezone,
        a.appointment_type_id, t.name, t.color, a.room_id, r.name, a.slot_id, a.starts_at, a.ends_at,
        a.status, a.reason, a.overbook_reason, a.cancel_reason, a.rescheduled_from, a.rescheduled_to,
@@ -148,7 +149,10 @@ pub(crate) fn read_appointment(r: &rusqlite::Row) -> rusqlite::Result<Appointmen
         ends_at,
         local_start: zone.rfc3339(starts_at),
         local_end: zone.rfc3339(ends_at),
-        status: r.get::<_, String>(17)?.parse().unwrap_or(AppointmentStatus::Booked),
+        status: r
+            .get::<_, String>(17)?
+            .parse()
+            .unwrap_or(AppointmentStatus::Booked),
         reason: r.get(18)?,
         overbook_reason: r.get(19)?,
         cancel_reason: r.get(20)?,
@@ -187,11 +191,19 @@ fn when(zone: ClinicZone, t: i64) -> String {
 }
 
 fn name_of(conn: &Connection, sql: &str, id: &str) -> Result<String> {
-    Ok(conn.prepare_cached(sql)?.query_row([id], |r| r.get(0)).optional()?.unwrap_or_else(|| id.to_string()))
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .unwrap_or_else(|| id.to_string()))
 }
 
 fn provider_name(conn: &Connection, id: &str) -> Result<String> {
-    name_of(conn, "SELECT given_name || ' ' || family_name FROM providers WHERE id = ?1", id)
+    name_of(
+        conn,
+        "SELECT given_name || ' ' || family_name FROM providers WHERE id = ?1",
+        id,
+    )
 }
 
 /// Applies every scheduling rule to a candidate. Returns the slot that holds
@@ -199,7 +211,9 @@ fn provider_name(conn: &Connection, id: &str) -> Result<String> {
 fn check(conn: &Connection, c: &Candidate) -> Result<Option<Slot>> {
     let zone = zone_of(conn, &c.location_id)?;
     let (ty_duration, ty_capacity): (i64, i64) = conn
-        .prepare_cached("SELECT duration_minutes, capacity FROM appointment_types WHERE id = ?1 AND active = 1")?
+        .prepare_cached(
+            "SELECT duration_minutes, capacity FROM appointment_types WHERE id = ?1 AND active = 1",
+        )?
         .query_row([&c.type_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .ok_or_else(|| StoreError::not_found("active appointment type", &c.type_id))?;
@@ -243,11 +257,16 @@ fn check(conn: &Connection, c: &Candidate) -> Result<Option<Slot>> {
             .query_row((room, window_start, c.starts_at, c.ends_at), |r| r.get(0))
             .optional()?;
         if let Some(at) = clash {
-            return Err(StoreError::Conflict(format!("the room is already taken at {}", hhmm(zone, at))));
+            return Err(StoreError::Conflict(format!(
+                "the room is already taken at {}",
+                hhmm(zone, at)
+            )));
         }
     }
     let who = || provider_name(conn, &c.provider_id);
-    if let Some((kind, reason, s, e)) = exception_over(conn, &c.provider_id, &c.location_id, c.starts_at, c.ends_at)? {
+    if let Some((kind, reason, s, e)) =
+        exception_over(conn, &c.provider_id, &c.location_id, c.starts_at, c.ends_at)?
+    {
         if !c.overbook {
             return Err(StoreError::Conflict(format!(
                 "{} is unavailable from {} to {} ({kind}: {reason})",
@@ -265,7 +284,10 @@ fn check(conn: &Connection, c: &Candidate) -> Result<Option<Slot>> {
         ))?
         .query_map((&c.provider_id, window_start, c.starts_at, c.ends_at), read_slot)?
         .collect::<rusqlite::Result<_>>()?;
-    let holding = slots.iter().find(|s| s.starts_at <= c.starts_at && s.ends_at > c.starts_at).cloned();
+    let holding = slots
+        .iter()
+        .find(|s| s.starts_at <= c.starts_at && s.ends_at > c.starts_at)
+        .cloned();
     let mut covered_to = c.starts_at;
     for s in &slots {
         if s.location_id == c.location_id && s.status == "open" && s.starts_at <= covered_to {
@@ -284,7 +306,10 @@ fn check(conn: &Connection, c: &Candidate) -> Result<Option<Slot>> {
         if let Some(t) = s.appointment_type_id.as_ref().filter(|t| **t != c.type_id) {
             if !c.overbook {
                 let t_name = name_of(conn, "SELECT name FROM appointment_types WHERE id = ?1", t)?;
-                return Err(StoreError::Conflict(format!("the {} slot is kept for {t_name} visits", hhmm(zone, s.starts_at))));
+                return Err(StoreError::Conflict(format!(
+                    "the {} slot is kept for {t_name} visits",
+                    hhmm(zone, s.starts_at)
+                )));
             }
         }
     }
@@ -295,22 +320,34 @@ fn check(conn: &Connection, c: &Candidate) -> Result<Option<Slot>> {
              WHERE provider_id = ?1 AND starts_at > ?2 AND starts_at < ?4 AND ends_at > ?3
                AND status NOT IN ('cancelled', 'no-show')",
         )?
-        .query_map((&c.provider_id, window_start, c.starts_at, c.ends_at), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map(
+            (&c.provider_id, window_start, c.starts_at, c.ends_at),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?
         .collect::<rusqlite::Result<_>>()?;
     if !overlapping.is_empty() && !c.overbook {
         // Group visits share a slot up to its capacity, all of the same type.
-        let group = holding.as_ref().filter(|s| s.starts_at == c.starts_at && s.location_id == c.location_id);
+        let group = holding
+            .as_ref()
+            .filter(|s| s.starts_at == c.starts_at && s.location_id == c.location_id);
         let shared = group.is_some_and(|s| {
-            overlapping
-                .iter()
-                .all(|(at, slot, ty)| *at == c.starts_at && slot.as_deref() == Some(s.id.as_str()) && *ty == c.type_id)
+            overlapping.iter().all(|(at, slot, ty)| {
+                *at == c.starts_at && slot.as_deref() == Some(s.id.as_str()) && *ty == c.type_id
+            })
         });
         let capacity = group.map_or(1, |s| s.capacity.min(ty_capacity));
         if !shared || overlapping.len() as i64 >= capacity {
             return Err(StoreError::Conflict(if capacity > 1 && shared {
-                format!("the {} slot is full ({capacity} of {capacity} booked)", hhmm(zone, c.starts_at))
+                format!(
+                    "the {} slot is full ({capacity} of {capacity} booked)",
+                    hhmm(zone, c.starts_at)
+                )
             } else {
-                format!("{} is already booked at {}", who()?, hhmm(zone, overlapping[0].0))
+                format!(
+                    "{} is already booked at {}",
+                    who()?,
+                    hhmm(zone, overlapping[0].0)
+                )
             }));
         }
     }
@@ -324,9 +361,13 @@ impl Tx<'_> {
             .slot_id
             .as_deref()
             .map(|id| {
-                conn.query_row(&format!("SELECT {SLOT_COLS} FROM slots WHERE id = ?1"), [id], read_slot)
-                    .optional()?
-                    .ok_or_else(|| StoreError::not_found("slot", id))
+                conn.query_row(
+                    &format!("SELECT {SLOT_COLS} FROM slots WHERE id = ?1"),
+                    [id],
+                    read_slot,
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::not_found("slot", id))
             })
             .transpose()?;
         let provider_id = match (&slot, &req.provider_id) {
@@ -335,12 +376,20 @@ impl Tx<'_> {
             }
             (Some(s), _) => s.provider_id.clone(),
             (None, Some(p)) => p.clone(),
-            (None, None) => return Err(StoreError::invalid("choose a slot, or a provider and a start time")),
+            (None, None) => {
+                return Err(StoreError::invalid(
+                    "choose a slot, or a provider and a start time",
+                ))
+            }
         };
         let location_id = match (&slot, &req.location_id) {
             (Some(s), _) => s.location_id.clone(),
             (None, Some(l)) => l.clone(),
-            (None, None) => return Err(StoreError::invalid("choose the location of the appointment")),
+            (None, None) => {
+                return Err(StoreError::invalid(
+                    "choose the location of the appointment",
+                ))
+            }
         };
         let type_id = req
             .appointment_type_id
@@ -348,17 +397,22 @@ impl Tx<'_> {
             .or_else(|| slot.as_ref().and_then(|s| s.appointment_type_id.clone()))
             .ok_or_else(|| StoreError::invalid("choose the appointment type"))?;
         let duration: i64 = conn
-            .prepare_cached("SELECT duration_minutes FROM appointment_types WHERE id = ?1 AND active = 1")?
+            .prepare_cached(
+                "SELECT duration_minutes FROM appointment_types WHERE id = ?1 AND active = 1",
+            )?
             .query_row([&type_id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| StoreError::not_found("active appointment type", &type_id))?;
         let starts_at = match (&slot, req.start) {
             (Some(s), _) => s.starts_at,
-            (None, Some(local)) => zone_of(conn, &location_id)?.to_utc(local.date(), local.time())?.timestamp(),
+            (None, Some(local)) => zone_of(conn, &location_id)?
+                .to_utc(local.date(), local.time())?
+                .timestamp(),
             (None, None) => return Err(StoreError::invalid("choose a slot or a start time")),
         };
-        let overbook_reason = validate::text("overbook reason", req.overbook_reason.as_deref(), 200)
-            .map_err(StoreError::Invalid)?;
+        let overbook_reason =
+            validate::text("overbook reason", req.overbook_reason.as_deref(), 200)
+                .map_err(StoreError::Invalid)?;
         Ok(Candidate {
             patient_id: Some(req.patient_id.clone()),
             provider_id,
@@ -386,8 +440,10 @@ impl Tx<'_> {
         }
         let c = self.resolve(req)?;
         let slot = check(self.conn(), &c)?;
-        let reason = validate::text("visit reason", req.reason.as_deref(), 500).map_err(StoreError::Invalid)?;
-        let overbook = validate::text("overbook reason", req.overbook_reason.as_deref(), 200).map_err(StoreError::Invalid)?;
+        let reason = validate::text("visit reason", req.reason.as_deref(), 500)
+            .map_err(StoreError::Invalid)?;
+        let overbook = validate::text("overbook reason", req.overbook_reason.as_deref(), 200)
+            .map_err(StoreError::Invalid)?;
         self.insert_appointment(&c, slot.map(|s| s.id), reason, overbook, None)
     }
 
@@ -423,13 +479,32 @@ impl Tx<'_> {
                 ("created_by", text(&self.session().user_id)),
             ],
         )?;
-        self.event(&id, None, AppointmentStatus::Booked, overbook.as_deref().map(|r| format!("overbooked: {r}")))?;
-        let action = if rescheduled_from.is_some() { "reschedule" } else { "book" };
-        self.audit(Entry::new("appointment", action).patient(&patient_id).record(&id))?;
+        self.event(
+            &id,
+            None,
+            AppointmentStatus::Booked,
+            overbook.as_deref().map(|r| format!("overbooked: {r}")),
+        )?;
+        let action = if rescheduled_from.is_some() {
+            "reschedule"
+        } else {
+            "book"
+        };
+        self.audit(
+            Entry::new("appointment", action)
+                .patient(&patient_id)
+                .record(&id),
+        )?;
         Ok(id)
     }
 
-    fn event(&mut self, appointment_id: &str, from: Option<AppointmentStatus>, to: AppointmentStatus, reason: Option<String>) -> Result<()> {
+    fn event(
+        &mut self,
+        appointment_id: &str,
+        from: Option<AppointmentStatus>,
+        to: AppointmentStatus,
+        reason: Option<String>,
+    ) -> Result<()> {
         self.insert(
             "appointment_events",
             &new_id(),
@@ -445,7 +520,13 @@ impl Tx<'_> {
     }
 
     /// Moves an appointment along its lifecycle; illegal moves are refused.
-    pub fn set_status(&mut self, id: &str, to: AppointmentStatus, reason: Option<&str>, room_id: Option<&str>) -> Result<()> {
+    pub fn set_status(
+        &mut self,
+        id: &str,
+        to: AppointmentStatus,
+        reason: Option<&str>,
+        room_id: Option<&str>,
+    ) -> Result<()> {
         use AppointmentStatus::*;
         let needed = match to {
             Booked | Confirmed | Cancelled | NoShow => Permission::AppointmentWrite,
@@ -478,15 +559,20 @@ impl Tx<'_> {
             }
             _ => {}
         }
-        let mut fields = vec![("status", text(to.as_str())), ("status_changed_at", int(now))];
+        let mut fields = vec![
+            ("status", text(to.as_str())),
+            ("status_changed_at", int(now)),
+        ];
         match to {
             Arrived => fields.push(("arrived_at", int(now))),
             Roomed => {
                 fields.push(("roomed_at", int(now)));
                 if let Some(room) = room_id {
-                    let ok: bool = self
-                        .conn()
-                        .query_row("SELECT EXISTS (SELECT 1 FROM rooms WHERE id = ?1 AND location_id = ?2)", (room, &a.location_id), |r| r.get(0))?;
+                    let ok: bool = self.conn().query_row(
+                        "SELECT EXISTS (SELECT 1 FROM rooms WHERE id = ?1 AND location_id = ?2)",
+                        (room, &a.location_id),
+                        |r| r.get(0),
+                    )?;
                     if !ok {
                         return Err(StoreError::invalid("that room is not at this location"));
                     }
@@ -500,7 +586,11 @@ impl Tx<'_> {
         }
         self.update("appointments", id, fields)?;
         self.event(id, Some(a.status), to, reason)?;
-        self.audit(Entry::new("appointment", to.as_str()).patient(&a.patient_id).record(id))
+        self.audit(
+            Entry::new("appointment", to.as_str())
+                .patient(&a.patient_id)
+                .record(id),
+        )
     }
 
     /// Moves an upcoming appointment: the old one is cancelled as
@@ -520,7 +610,8 @@ impl Tx<'_> {
             req.provider_id.get_or_insert(old.provider_id.clone());
             req.location_id.get_or_insert(old.location_id.clone());
         }
-        req.appointment_type_id.get_or_insert(old.appointment_type_id.clone());
+        req.appointment_type_id
+            .get_or_insert(old.appointment_type_id.clone());
         if req.reason.is_none() {
             req.reason = old.reason.clone();
         }
@@ -534,11 +625,18 @@ impl Tx<'_> {
                 ("status_changed_at", int(self.now())),
             ],
         )?;
-        self.event(id, Some(old.status), AppointmentStatus::Cancelled, Some("rescheduled".into()))?;
+        self.event(
+            id,
+            Some(old.status),
+            AppointmentStatus::Cancelled,
+            Some("rescheduled".into()),
+        )?;
         let c = self.resolve(&req)?;
         let slot = check(self.conn(), &c)?;
-        let reason = validate::text("visit reason", req.reason.as_deref(), 500).map_err(StoreError::Invalid)?;
-        let overbook = validate::text("overbook reason", req.overbook_reason.as_deref(), 200).map_err(StoreError::Invalid)?;
+        let reason = validate::text("visit reason", req.reason.as_deref(), 500)
+            .map_err(StoreError::Invalid)?;
+        let overbook = validate::text("overbook reason", req.overbook_reason.as_deref(), 200)
+            .map_err(StoreError::Invalid)?;
         let new_id = self.insert_appointment(&c, slot.map(|s| s.id), reason, overbook, Some(id))?;
         self.update("appointments", id, vec![("rescheduled_to", text(&new_id))])?;
         Ok(new_id)
@@ -551,7 +649,12 @@ impl Store {
         load_appointment(self.conn(), &id)
     }
 
-    pub fn reschedule(&mut self, session: &Session, id: &str, to: &BookingRequest) -> Result<Appointment> {
+    pub fn reschedule(
+        &mut self,
+        session: &Session,
+        id: &str,
+        to: &BookingRequest,
+    ) -> Result<Appointment> {
         let new_id = self.write(session, |tx| tx.reschedule(id, to))?;
         load_appointment(self.conn(), &new_id)
     }
@@ -571,8 +674,15 @@ impl Store {
         self.set_status(session, id, AppointmentStatus::Arrived, None)
     }
 
-    pub fn room(&mut self, session: &Session, id: &str, room_id: Option<&str>) -> Result<Appointment> {
-        self.write(session, |tx| tx.set_status(id, AppointmentStatus::Roomed, None, room_id))?;
+    pub fn room(
+        &mut self,
+        session: &Session,
+        id: &str,
+        room_id: Option<&str>,
+    ) -> Result<Appointment> {
+        self.write(session, |tx| {
+            tx.set_status(id, AppointmentStatus::Roomed, None, room_id)
+        })?;
         load_appointment(self.conn(), id)
     }
 
@@ -584,12 +694,22 @@ impl Store {
     pub fn appointment(&mut self, session: &Session, id: &str) -> Result<Appointment> {
         session.require(Permission::AppointmentRead)?;
         let a = load_appointment(self.conn(), id)?;
-        self.write(session, |tx| tx.audit(Entry::new("appointment", "read").patient(&a.patient_id).record(id)))?;
+        self.write(session, |tx| {
+            tx.audit(
+                Entry::new("appointment", "read")
+                    .patient(&a.patient_id)
+                    .record(id),
+            )
+        })?;
         Ok(a)
     }
 
     /// Status changes of an appointment, oldest first.
-    pub fn appointment_history(&mut self, session: &Session, id: &str) -> Result<Vec<AppointmentEvent>> {
+    pub fn appointment_history(
+        &mut self,
+        session: &Session,
+        id: &str,
+    ) -> Result<Vec<AppointmentEvent>> {
         let a = self.appointment(session, id)?;
         let mut stmt = self.conn().prepare(
             "SELECT from_status, to_status, at, user_id, reason FROM appointment_events WHERE appointment_id = ?1 ORDER BY at, rowid",
@@ -609,18 +729,34 @@ impl Store {
     }
 
     /// The earliest open times matching the query, checked exactly as a booking would be.
-    pub fn next_available(&self, session: &Session, q: &NextAvailableQuery) -> Result<Vec<OpenTime>> {
+    pub fn next_available(
+        &self,
+        session: &Session,
+        q: &NextAvailableQuery,
+    ) -> Result<Vec<OpenTime>> {
         session.require(Permission::AppointmentRead)?;
         if q.to < q.from {
             return Err(StoreError::invalid("the end date is before the start date"));
         }
         let conn = self.conn();
         let duration: i64 = conn
-            .query_row("SELECT duration_minutes FROM appointment_types WHERE id = ?1 AND active = 1", [&q.appointment_type_id], |r| r.get(0))
+            .query_row(
+                "SELECT duration_minutes FROM appointment_types WHERE id = ?1 AND active = 1",
+                [&q.appointment_type_id],
+                |r| r.get(0),
+            )
             .optional()?
-            .ok_or_else(|| StoreError::not_found("active appointment type", &q.appointment_type_id))?;
+            .ok_or_else(|| {
+                StoreError::not_found("active appointment type", &q.appointment_type_id)
+            })?;
         let start = q.from.and_time(NaiveTime::MIN).and_utc().timestamp() - 14 * 3600;
-        let end = q.to.succ_opt().unwrap_or(q.to).and_time(NaiveTime::MIN).and_utc().timestamp() + 14 * 3600;
+        let end =
+            q.to.succ_opt()
+                .unwrap_or(q.to)
+                .and_time(NaiveTime::MIN)
+                .and_utc()
+                .timestamp()
+                + 14 * 3600;
         let mut stmt = conn.prepare(&format!(
             "SELECT {SLOT_COLS} FROM slots
              WHERE starts_at >= ?1 AND starts_at < ?2 AND status = 'open'
@@ -629,7 +765,13 @@ impl Store {
              ORDER BY starts_at, provider_id LIMIT 20000"
         ))?;
         let candidates = stmt.query_map(
-            rusqlite::params![start, end, q.provider_id, q.location_id, q.appointment_type_id],
+            rusqlite::params![
+                start,
+                end,
+                q.provider_id,
+                q.location_id,
+                q.appointment_type_id
+            ],
             read_slot,
         )?;
         let mut found = Vec::new();
@@ -644,7 +786,9 @@ impl Store {
             if local.date() < q.from || local.date() > q.to {
                 continue;
             }
-            if q.earliest.is_some_and(|e| local.time() < e) || q.latest.is_some_and(|l| local.time() > l) {
+            if q.earliest.is_some_and(|e| local.time() < e)
+                || q.latest.is_some_and(|l| local.time() > l)
+            {
                 continue;
             }
             let c = Candidate {
@@ -696,22 +840,49 @@ impl Tx<'_> {
     pub fn record_appointment(&mut self, a: &RecordedAppointment) -> Result<String> {
         self.session().require(Permission::AppointmentWrite)?;
         if a.ends_at <= a.starts_at || a.ends_at - a.starts_at > MAX_APPOINTMENT_SECONDS {
-            return Err(StoreError::invalid("an appointment must end after it starts and last at most 8 hours"));
+            return Err(StoreError::invalid(
+                "an appointment must end after it starts and last at most 8 hours",
+            ));
         }
         for (sql, id, what) in [
-            ("SELECT EXISTS (SELECT 1 FROM patients WHERE id = ?1)", &a.patient_id, "patient"),
-            ("SELECT EXISTS (SELECT 1 FROM providers WHERE id = ?1)", &a.provider_id, "provider"),
-            ("SELECT EXISTS (SELECT 1 FROM locations WHERE id = ?1)", &a.location_id, "location"),
-            ("SELECT EXISTS (SELECT 1 FROM appointment_types WHERE id = ?1)", &a.appointment_type_id, "appointment type"),
+            (
+                "SELECT EXISTS (SELECT 1 FROM patients WHERE id = ?1)",
+                &a.patient_id,
+                "patient",
+            ),
+            (
+                "SELECT EXISTS (SELECT 1 FROM providers WHERE id = ?1)",
+                &a.provider_id,
+                "provider",
+            ),
+            (
+                "SELECT EXISTS (SELECT 1 FROM locations WHERE id = ?1)",
+                &a.location_id,
+                "location",
+            ),
+            (
+                "SELECT EXISTS (SELECT 1 FROM appointment_types WHERE id = ?1)",
+                &a.appointment_type_id,
+                "appointment type",
+            ),
         ] {
-            let ok: bool = self.conn().prepare_cached(sql)?.query_row([id], |r| r.get(0))?;
+            let ok: bool = self
+                .conn()
+                .prepare_cached(sql)?
+                .query_row([id], |r| r.get(0))?;
             if !ok {
                 return Err(StoreError::not_found(what, id));
             }
         }
         let id = new_id();
         let now = self.now();
-        let at = |cond: bool| if cond { int(a.starts_at) } else { rusqlite::types::Value::Null };
+        let at = |cond: bool| {
+            if cond {
+                int(a.starts_at)
+            } else {
+                rusqlite::types::Value::Null
+            }
+        };
         use AppointmentStatus::*;
         let s = a.status;
         self.insert(
@@ -729,16 +900,33 @@ impl Tx<'_> {
                 ("reason", opt_text(a.reason.clone())),
                 ("cancel_reason", opt_text(a.cancel_reason.clone())),
                 ("status_changed_at", int(a.starts_at.min(now))),
-                ("arrived_at", at(matches!(s, Arrived | Roomed | WithProvider | Completed))),
-                ("roomed_at", at(matches!(s, Roomed | WithProvider | Completed))),
+                (
+                    "arrived_at",
+                    at(matches!(s, Arrived | Roomed | WithProvider | Completed)),
+                ),
+                (
+                    "roomed_at",
+                    at(matches!(s, Roomed | WithProvider | Completed)),
+                ),
                 ("seen_at", at(matches!(s, WithProvider | Completed))),
-                ("completed_at", if s == Completed { int(a.ends_at) } else { rusqlite::types::Value::Null }),
+                (
+                    "completed_at",
+                    if s == Completed {
+                        int(a.ends_at)
+                    } else {
+                        rusqlite::types::Value::Null
+                    },
+                ),
                 ("created_at", int(now)),
                 ("created_by", text(&self.session().user_id)),
             ],
         )?;
         self.event(&id, None, s, Some("recorded".into()))?;
-        self.audit(Entry::new("appointment", "record").patient(&a.patient_id).record(&id))?;
+        self.audit(
+            Entry::new("appointment", "record")
+                .patient(&a.patient_id)
+                .record(&id),
+        )?;
         Ok(id)
     }
 }

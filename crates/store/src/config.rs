@@ -50,7 +50,9 @@ impl StoreConfig {
         let shown = dir.display().to_string();
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::NotAStore(shown)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NotAStore(shown))
+            }
             Err(source) => {
                 return Err(StoreError::Io {
                     action: "read",
@@ -85,7 +87,11 @@ pub(crate) fn write_atomic(path: &Path, body: &[u8]) -> Result<()> {
     use std::io::Write;
     let io = |action: &'static str| {
         let p = path.display().to_string();
-        move |source| StoreError::Io { action, path: p, source }
+        move |source| StoreError::Io {
+            action,
+            path: p,
+            source,
+        }
     };
     let tmp = path.with_extension("tmp");
     let mut f = std::fs::File::create(&tmp).map_err(io("create"))?;

@@ -46,13 +46,26 @@ pub struct NoteContent {
 
 impl NoteContent {
     fn is_empty(&self) -> bool {
-        [&self.subjective, &self.objective, &self.assessment, &self.plan, &self.body]
-            .iter()
-            .all(|s| s.trim().is_empty())
+        [
+            &self.subjective,
+            &self.objective,
+            &self.assessment,
+            &self.plan,
+            &self.body,
+        ]
+        .iter()
+        .all(|s| s.trim().is_empty())
     }
 
     fn hash(&self, format: NoteFormat) -> String {
-        let doc = serde_json::json!([format.as_str(), self.subjective, self.objective, self.assessment, self.plan, self.body]);
+        let doc = serde_json::json!([
+            format.as_str(),
+            self.subjective,
+            self.objective,
+            self.assessment,
+            self.plan,
+            self.body
+        ]);
         hex::encode(Sha256::digest(doc.to_string().as_bytes()))
     }
 }
@@ -126,27 +139,50 @@ fn read_note(r: &rusqlite::Row) -> rusqlite::Result<Note> {
 }
 
 pub(crate) fn load_encounter(conn: &rusqlite::Connection, id: &str) -> Result<Encounter> {
-    conn.query_row(&format!("SELECT {ENCOUNTER_COLS} FROM encounters WHERE id = ?1"), [id], read_encounter)
-        .optional()?
-        .ok_or_else(|| StoreError::not_found("encounter", id))
+    conn.query_row(
+        &format!("SELECT {ENCOUNTER_COLS} FROM encounters WHERE id = ?1"),
+        [id],
+        read_encounter,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::not_found("encounter", id))
 }
 
 fn load_note(conn: &rusqlite::Connection, id: &str) -> Result<Note> {
     let mut note = conn
-        .query_row(&format!("SELECT {NOTE_COLS} FROM notes WHERE id = ?1"), [id], read_note)
+        .query_row(
+            &format!("SELECT {NOTE_COLS} FROM notes WHERE id = ?1"),
+            [id],
+            read_note,
+        )
         .optional()?
         .ok_or_else(|| StoreError::not_found("note", id))?;
     let mut stmt = conn.prepare_cached("SELECT id, author_id, body, created_at FROM note_addenda WHERE note_id = ?1 ORDER BY created_at, rowid")?;
     note.addenda = stmt
-        .query_map([id], |r| Ok(Addendum { id: r.get(0)?, author_id: r.get(1)?, body: r.get(2)?, created_at: r.get(3)? }))?
+        .query_map([id], |r| {
+            Ok(Addendum {
+                id: r.get(0)?,
+                author_id: r.get(1)?,
+                body: r.get(2)?,
+                created_at: r.get(3)?,
+            })
+        })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(note)
 }
 
 fn check_sections(c: &NoteContent) -> Result<()> {
-    for (name, s) in [("subjective", &c.subjective), ("objective", &c.objective), ("assessment", &c.assessment), ("plan", &c.plan), ("body", &c.body)] {
+    for (name, s) in [
+        ("subjective", &c.subjective),
+        ("objective", &c.objective),
+        ("assessment", &c.assessment),
+        ("plan", &c.plan),
+        ("body", &c.body),
+    ] {
         if s.len() > MAX_SECTION {
-            return Err(StoreError::invalid(format!("the {name} section is longer than {MAX_SECTION} characters")));
+            return Err(StoreError::invalid(format!(
+                "the {name} section is longer than {MAX_SECTION} characters"
+            )));
         }
     }
     Ok(())
@@ -158,7 +194,11 @@ impl Tx<'_> {
         self.session().require(Permission::EncounterOpen)?;
         let existing: Option<String> = self
             .conn()
-            .query_row("SELECT id FROM encounters WHERE appointment_id = ?1", [appointment_id], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM encounters WHERE appointment_id = ?1",
+                [appointment_id],
+                |r| r.get(0),
+            )
             .optional()?;
         if let Some(id) = existing {
             return Ok(id);
@@ -185,20 +225,27 @@ impl Tx<'_> {
                 ("started_at", int(self.now())),
             ],
         )?;
-        self.audit(Entry::new("encounter", "create").patient(&a.patient_id).record(&id))?;
+        self.audit(
+            Entry::new("encounter", "create")
+                .patient(&a.patient_id)
+                .record(&id),
+        )?;
         Ok(id)
     }
 
     pub fn open_ad_hoc_encounter(&mut self, e: &AdHocEncounter) -> Result<String> {
         self.session().require(Permission::EncounterOpen)?;
         crate::patients::load_patient(self.conn(), &e.patient_id)?;
-        let provider_ok: bool = self
-            .conn()
-            .query_row("SELECT EXISTS (SELECT 1 FROM providers WHERE id = ?1)", [&e.provider_id], |r| r.get(0))?;
+        let provider_ok: bool = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM providers WHERE id = ?1)",
+            [&e.provider_id],
+            |r| r.get(0),
+        )?;
         if !provider_ok {
             return Err(StoreError::not_found("provider", &e.provider_id));
         }
-        let reason = clinicdesk_domain::validate::text("reason", e.reason.as_deref(), 500).map_err(StoreError::Invalid)?;
+        let reason = clinicdesk_domain::validate::text("reason", e.reason.as_deref(), 500)
+            .map_err(StoreError::Invalid)?;
         let id = new_id();
         self.insert(
             "encounters",
@@ -212,12 +259,23 @@ impl Tx<'_> {
                 ("started_at", int(self.now())),
             ],
         )?;
-        self.audit(Entry::new("encounter", "create").patient(&e.patient_id).record(&id).detail("ad hoc"))?;
+        self.audit(
+            Entry::new("encounter", "create")
+                .patient(&e.patient_id)
+                .record(&id)
+                .detail("ad hoc"),
+        )?;
         Ok(id)
     }
 
     /// Creates the draft note of an encounter, or saves over the caller's draft.
-    pub fn save_draft(&mut self, encounter_id: &str, note_id: Option<&str>, format: NoteFormat, content: &NoteContent) -> Result<String> {
+    pub fn save_draft(
+        &mut self,
+        encounter_id: &str,
+        note_id: Option<&str>,
+        format: NoteFormat,
+        content: &NoteContent,
+    ) -> Result<String> {
         self.session().require(Permission::NoteWrite)?;
         check_sections(content)?;
         let enc = load_encounter(self.conn(), encounter_id)?;
@@ -234,10 +292,14 @@ impl Tx<'_> {
             Some(id) => {
                 let note = load_note(self.conn(), id)?;
                 if note.encounter_id != encounter_id {
-                    return Err(StoreError::invalid("that note belongs to another encounter"));
+                    return Err(StoreError::invalid(
+                        "that note belongs to another encounter",
+                    ));
                 }
                 if note.status == "signed" {
-                    return Err(StoreError::Transition("the note is signed and cannot change; add an addendum instead".into()));
+                    return Err(StoreError::Transition(
+                        "the note is signed and cannot change; add an addendum instead".into(),
+                    ));
                 }
                 self.update("notes", id, fields)?;
                 id.to_string()
@@ -256,7 +318,11 @@ impl Tx<'_> {
                 id
             }
         };
-        self.audit(Entry::new("note", "write").patient(&enc.patient_id).record(&id))?;
+        self.audit(
+            Entry::new("note", "write")
+                .patient(&enc.patient_id)
+                .record(&id),
+        )?;
         Ok(id)
     }
 
@@ -280,21 +346,29 @@ impl Tx<'_> {
                 ("content_hash", text(hash)),
             ],
         )?;
-        self.audit(Entry::new("note", "sign").patient(&note.patient_id).record(note_id))
+        self.audit(
+            Entry::new("note", "sign")
+                .patient(&note.patient_id)
+                .record(note_id),
+        )
     }
 
     pub fn add_addendum(&mut self, note_id: &str, body: &str) -> Result<String> {
         self.session().require(Permission::NoteWrite)?;
         let note = load_note(self.conn(), note_id)?;
         if note.status != "signed" {
-            return Err(StoreError::Transition("the note is still a draft; edit it instead of adding an addendum".into()));
+            return Err(StoreError::Transition(
+                "the note is still a draft; edit it instead of adding an addendum".into(),
+            ));
         }
         let body = body.trim();
         if body.is_empty() {
             return Err(StoreError::invalid("an addendum needs some text"));
         }
         if body.len() > MAX_SECTION {
-            return Err(StoreError::invalid(format!("an addendum is at most {MAX_SECTION} characters")));
+            return Err(StoreError::invalid(format!(
+                "an addendum is at most {MAX_SECTION} characters"
+            )));
         }
         let id = new_id();
         self.insert(
@@ -307,7 +381,11 @@ impl Tx<'_> {
                 ("created_at", int(self.now())),
             ],
         )?;
-        self.audit(Entry::new("note", "addendum").patient(&note.patient_id).record(&id))?;
+        self.audit(
+            Entry::new("note", "addendum")
+                .patient(&note.patient_id)
+                .record(&id),
+        )?;
         Ok(id)
     }
 }
@@ -318,7 +396,11 @@ impl Store {
         load_encounter(self.conn(), &id)
     }
 
-    pub fn open_ad_hoc_encounter(&mut self, session: &Session, e: &AdHocEncounter) -> Result<Encounter> {
+    pub fn open_ad_hoc_encounter(
+        &mut self,
+        session: &Session,
+        e: &AdHocEncounter,
+    ) -> Result<Encounter> {
         let id = self.write(session, |tx| tx.open_ad_hoc_encounter(e))?;
         load_encounter(self.conn(), &id)
     }
@@ -326,7 +408,13 @@ impl Store {
     pub fn encounter(&mut self, session: &Session, id: &str) -> Result<Encounter> {
         session.require(Permission::EncounterRead)?;
         let e = load_encounter(self.conn(), id)?;
-        self.write(session, |tx| tx.audit(Entry::new("encounter", "read").patient(&e.patient_id).record(id)))?;
+        self.write(session, |tx| {
+            tx.audit(
+                Entry::new("encounter", "read")
+                    .patient(&e.patient_id)
+                    .record(id),
+            )
+        })?;
         Ok(e)
     }
 
@@ -334,17 +422,37 @@ impl Store {
         session.require(Permission::EncounterOpen)?;
         let e = load_encounter(self.conn(), id)?;
         if e.status != "in-progress" {
-            return Err(StoreError::Transition(format!("the encounter is already {}", e.status)));
+            return Err(StoreError::Transition(format!(
+                "the encounter is already {}",
+                e.status
+            )));
         }
         self.write(session, |tx| {
-            tx.update("encounters", id, vec![("status", text("finished")), ("ended_at", int(tx.now()))])?;
-            tx.audit(Entry::new("encounter", "finish").patient(&e.patient_id).record(id))
+            tx.update(
+                "encounters",
+                id,
+                vec![("status", text("finished")), ("ended_at", int(tx.now()))],
+            )?;
+            tx.audit(
+                Entry::new("encounter", "finish")
+                    .patient(&e.patient_id)
+                    .record(id),
+            )
         })?;
         load_encounter(self.conn(), id)
     }
 
-    pub fn save_draft(&mut self, session: &Session, encounter_id: &str, note_id: Option<&str>, format: NoteFormat, content: &NoteContent) -> Result<Note> {
-        let id = self.write(session, |tx| tx.save_draft(encounter_id, note_id, format, content))?;
+    pub fn save_draft(
+        &mut self,
+        session: &Session,
+        encounter_id: &str,
+        note_id: Option<&str>,
+        format: NoteFormat,
+        content: &NoteContent,
+    ) -> Result<Note> {
+        let id = self.write(session, |tx| {
+            tx.save_draft(encounter_id, note_id, format, content)
+        })?;
         load_note(self.conn(), &id)
     }
 
@@ -362,7 +470,13 @@ impl Store {
     pub fn note(&mut self, session: &Session, note_id: &str) -> Result<Note> {
         session.require(Permission::NoteRead)?;
         let note = load_note(self.conn(), note_id)?;
-        self.write(session, |tx| tx.audit(Entry::new("note", "read").patient(&note.patient_id).record(note_id)))?;
+        self.write(session, |tx| {
+            tx.audit(
+                Entry::new("note", "read")
+                    .patient(&note.patient_id)
+                    .record(note_id),
+            )
+        })?;
         Ok(note)
     }
 
@@ -371,12 +485,26 @@ impl Store {
         session.require(Permission::NoteRead)?;
         let e = load_encounter(self.conn(), encounter_id)?;
         let ids: Vec<String> = {
-            let mut stmt = self.conn().prepare("SELECT id FROM notes WHERE encounter_id = ?1 ORDER BY created_at")?;
-            let v = stmt.query_map([encounter_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let mut stmt = self
+                .conn()
+                .prepare("SELECT id FROM notes WHERE encounter_id = ?1 ORDER BY created_at")?;
+            let v = stmt
+                .query_map([encounter_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
             v
         };
-        let notes = ids.iter().map(|id| load_note(self.conn(), id)).collect::<Result<Vec<_>>>()?;
-        self.write(session, |tx| tx.audit(Entry::new("note", "read").patient(&e.patient_id).record(encounter_id).detail(format!("{} notes", notes.len()))))?;
+        let notes = ids
+            .iter()
+            .map(|id| load_note(self.conn(), id))
+            .collect::<Result<Vec<_>>>()?;
+        self.write(session, |tx| {
+            tx.audit(
+                Entry::new("note", "read")
+                    .patient(&e.patient_id)
+                    .record(encounter_id)
+                    .detail(format!("{} notes", notes.len())),
+            )
+        })?;
         Ok(notes)
     }
 }

@@ -48,7 +48,10 @@ impl StoreError {
     }
 
     pub fn not_found(what: &'static str, id: impl Into<String>) -> Self {
-        StoreError::NotFound { what, id: id.into() }
+        StoreError::NotFound {
+            what,
+            id: id.into(),
+        }
     }
 
     /// A short stable code for scripts and the UI.

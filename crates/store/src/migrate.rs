@@ -46,9 +46,15 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64> {
         return Ok(found);
     }
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    for m in MIGRATIONS.iter().filter(|m| m.version > found && m.version <= target) {
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > found && m.version <= target)
+    {
         tx.execute_batch(m.sql).map_err(|e| {
-            StoreError::invalid(format!("migration {} failed: {e}; the store is unchanged", m.name))
+            StoreError::invalid(format!(
+                "migration {} failed: {e}; the store is unchanged",
+                m.name
+            ))
         })?;
     }
     tx.pragma_update(None, "user_version", target)?;

@@ -102,10 +102,29 @@ fn clean(p: &PatientInput, today: chrono::NaiveDate) -> Result<CleanPatient> {
     let family = validate::name("family name", &p.family_name).or_invalid()?;
     let dob = validate::birth_date(&p.birth_date, today).or_invalid()?;
     let sex: Sex = p.sex.as_deref().unwrap_or("unknown").parse().or_invalid()?;
-    let phone = p.phone.as_deref().filter(|s| !s.trim().is_empty()).map(validate::phone).transpose().or_invalid()?;
-    let email = p.email.as_deref().filter(|s| !s.trim().is_empty()).map(validate::email).transpose().or_invalid()?;
-    let mrn = p.mrn.as_deref().filter(|s| !s.trim().is_empty()).map(validate::mrn).transpose().or_invalid()?;
-    let field = |name: &str, v: &Option<String>, max| validate::text(name, v.as_deref(), max).or_invalid();
+    let phone = p
+        .phone
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(validate::phone)
+        .transpose()
+        .or_invalid()?;
+    let email = p
+        .email
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(validate::email)
+        .transpose()
+        .or_invalid()?;
+    let mrn = p
+        .mrn
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(validate::mrn)
+        .transpose()
+        .or_invalid()?;
+    let field =
+        |name: &str, v: &Option<String>, max| validate::text(name, v.as_deref(), max).or_invalid();
     Ok(CleanPatient {
         mrn,
         fields: vec![
@@ -115,13 +134,22 @@ fn clean(p: &PatientInput, today: chrono::NaiveDate) -> Result<CleanPatient> {
             ("family_key", text(validate::search_key(&family))),
             ("birth_date", text(dob.to_string())),
             ("sex", text(sex.as_str())),
-            ("phone_digits", opt_text(phone.as_deref().map(validate::phone_digits))),
+            (
+                "phone_digits",
+                opt_text(phone.as_deref().map(validate::phone_digits)),
+            ),
             ("phone", opt_text(phone)),
             ("email", opt_text(email)),
-            ("address_line", opt_text(field("address", &p.address_line, 200)?)),
+            (
+                "address_line",
+                opt_text(field("address", &p.address_line, 200)?),
+            ),
             ("city", opt_text(field("city", &p.city, 100)?)),
             ("state", opt_text(field("state", &p.state, 50)?)),
-            ("postal_code", opt_text(field("postal code", &p.postal_code, 20)?)),
+            (
+                "postal_code",
+                opt_text(field("postal code", &p.postal_code, 20)?),
+            ),
             ("country", opt_text(field("country", &p.country, 60)?)),
         ],
     })
@@ -174,16 +202,21 @@ fn read_coverage(r: &rusqlite::Row) -> rusqlite::Result<Coverage> {
         member_id: r.get(5)?,
         group_number: r.get(6)?,
         subscriber_name: r.get(7)?,
-        relationship: r.get::<_, String>(8)?.parse().unwrap_or(Relationship::Other),
+        relationship: r
+            .get::<_, String>(8)?
+            .parse()
+            .unwrap_or(Relationship::Other),
         active: r.get(9)?,
     })
 }
 
 pub(crate) fn load_patient(conn: &rusqlite::Connection, id: &str) -> Result<Patient> {
-    conn.prepare_cached(&format!("SELECT {PATIENT_COLS} FROM patients WHERE id = ?1"))?
-        .query_row([id], read_patient)
-        .optional()?
-        .ok_or_else(|| StoreError::not_found("patient", id))
+    conn.prepare_cached(&format!(
+        "SELECT {PATIENT_COLS} FROM patients WHERE id = ?1"
+    ))?
+    .query_row([id], read_patient)
+    .optional()?
+    .ok_or_else(|| StoreError::not_found("patient", id))
 }
 
 fn mrn_taken(conn: &rusqlite::Connection, mrn: &str) -> Result<bool> {
@@ -201,7 +234,9 @@ impl Tx<'_> {
         let mrn = match clean.mrn {
             Some(m) => {
                 if mrn_taken(self.conn(), &m)? {
-                    return Err(StoreError::Conflict(format!("MRN {m} already belongs to another patient")));
+                    return Err(StoreError::Conflict(format!(
+                        "MRN {m} already belongs to another patient"
+                    )));
                 }
                 m
             }
@@ -219,7 +254,11 @@ impl Tx<'_> {
         fields.push(("created_at", int(self.now())));
         fields.push(("updated_at", int(self.now())));
         self.insert("patients", &id, fields)?;
-        self.audit(Entry::new("demographics", "create").patient(&id).record(&id))?;
+        self.audit(
+            Entry::new("demographics", "create")
+                .patient(&id)
+                .record(&id),
+        )?;
         Ok(id)
     }
 
@@ -227,12 +266,21 @@ impl Tx<'_> {
         self.session().require(Permission::CoverageWrite)?;
         let patient = load_patient(self.conn(), patient_id)?;
         if !(1..=3).contains(&c.priority) {
-            return Err(StoreError::invalid("coverage priority is 1 (primary), 2 (secondary) or 3 (tertiary)"));
+            return Err(StoreError::invalid(
+                "coverage priority is 1 (primary), 2 (secondary) or 3 (tertiary)",
+            ));
         }
         let code = |field: &str, v: &str| -> Result<String> {
             let t = v.trim();
-            if t.is_empty() || t.len() > 80 || !t.chars().all(|c| c.is_ascii_alphanumeric() || "-_ .".contains(c)) {
-                Err(StoreError::invalid(format!("{field} '{v}' must be 1 to 80 letters or digits")))
+            if t.is_empty()
+                || t.len() > 80
+                || !t
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_ .".contains(c))
+            {
+                Err(StoreError::invalid(format!(
+                    "{field} '{v}' must be 1 to 80 letters or digits"
+                )))
             } else {
                 Ok(t.to_string())
             }
@@ -240,12 +288,28 @@ impl Tx<'_> {
         let payer_name = validate::name("payer name", &c.payer_name).or_invalid()?;
         let payer_id = code("payer id", &c.payer_id)?;
         let member_id = code("member id", &c.member_id)?;
-        let group = c.group_number.as_deref().filter(|g| !g.trim().is_empty()).map(|g| code("group number", g)).transpose()?;
-        let relationship: Relationship = c.relationship.as_deref().unwrap_or("self").parse().or_invalid()?;
+        let group = c
+            .group_number
+            .as_deref()
+            .filter(|g| !g.trim().is_empty())
+            .map(|g| code("group number", g))
+            .transpose()?;
+        let relationship: Relationship = c
+            .relationship
+            .as_deref()
+            .unwrap_or("self")
+            .parse()
+            .or_invalid()?;
         let subscriber = match (&c.subscriber_name, relationship) {
             (Some(s), _) => validate::name("subscriber name", s).or_invalid()?,
-            (None, Relationship::SelfInsured) => format!("{} {}", patient.given_name, patient.family_name),
-            (None, _) => return Err(StoreError::invalid("the subscriber's name is required when the patient is not the subscriber")),
+            (None, Relationship::SelfInsured) => {
+                format!("{} {}", patient.given_name, patient.family_name)
+            }
+            (None, _) => {
+                return Err(StoreError::invalid(
+                    "the subscriber's name is required when the patient is not the subscriber",
+                ))
+            }
         };
         let existing: Option<String> = self
             .conn()
@@ -278,7 +342,11 @@ impl Tx<'_> {
                 ("active", int(1)),
             ],
         )?;
-        self.audit(Entry::new("coverage", "create").patient(patient_id).record(&id))?;
+        self.audit(
+            Entry::new("coverage", "create")
+                .patient(patient_id)
+                .record(&id),
+        )?;
         Ok(id)
     }
 }
@@ -286,7 +354,7 @@ impl Tx<'_> {
 impl Store {
     pub fn add_patient(&mut self, session: &Session, p: &PatientInput) -> Result<Patient> {
         let id = self.write(session, |tx| tx.add_patient(p))?;
-        Ok(load_patient(self.conn(), &id)?)
+        load_patient(self.conn(), &id)
     }
 
     /// Opens a patient's record; the read is audited.
@@ -314,14 +382,23 @@ impl Store {
             Ok(p) => p.id,
             Err(_) => self
                 .conn()
-                .query_row("SELECT id FROM patients WHERE mrn = ?1", [key.trim().to_ascii_uppercase()], |r| r.get(0))
+                .query_row(
+                    "SELECT id FROM patients WHERE mrn = ?1",
+                    [key.trim().to_ascii_uppercase()],
+                    |r| r.get(0),
+                )
                 .optional()?
                 .ok_or_else(|| StoreError::not_found("patient", key))?,
         };
         self.patient(session, &id)
     }
 
-    pub fn update_patient(&mut self, session: &Session, id: &str, p: &PatientInput) -> Result<Patient> {
+    pub fn update_patient(
+        &mut self,
+        session: &Session,
+        id: &str,
+        p: &PatientInput,
+    ) -> Result<Patient> {
         session.require(Permission::PatientWrite)?;
         let before = load_patient(self.conn(), id)?;
         let clean = clean(p, self.zone().today())?;
@@ -329,10 +406,17 @@ impl Store {
         {
             let mut stmt = self.conn().prepare_cached(&format!(
                 "SELECT {} FROM patients WHERE id = ?1",
-                clean.fields.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+                clean
+                    .fields
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))?;
             let old: Vec<rusqlite::types::Value> = stmt.query_row([id], |r| {
-                (0..clean.fields.len()).map(|i| r.get(i)).collect::<rusqlite::Result<Vec<_>>>()
+                (0..clean.fields.len())
+                    .map(|i| r.get(i))
+                    .collect::<rusqlite::Result<Vec<_>>>()
             })?;
             for ((col, new), old) in clean.fields.into_iter().zip(old) {
                 if new != old {
@@ -342,38 +426,64 @@ impl Store {
         }
         if let Some(m) = clean.mrn.filter(|m| *m != before.mrn) {
             if mrn_taken(self.conn(), &m)? {
-                return Err(StoreError::Conflict(format!("MRN {m} already belongs to another patient")));
+                return Err(StoreError::Conflict(format!(
+                    "MRN {m} already belongs to another patient"
+                )));
             }
             changed.push(("mrn", text(m)));
         }
         if !changed.is_empty() {
-            let names: Vec<&str> = changed.iter().map(|(c, _)| *c).filter(|c| !c.ends_with("_key") && *c != "phone_digits").collect();
+            let names: Vec<&str> = changed
+                .iter()
+                .map(|(c, _)| *c)
+                .filter(|c| !c.ends_with("_key") && *c != "phone_digits")
+                .collect();
             self.write(session, |tx| {
                 changed.push(("updated_at", int(tx.now())));
                 tx.update("patients", id, changed)?;
-                tx.audit(Entry::new("demographics", "update").patient(id).record(id).detail(names.join(", ")))
+                tx.audit(
+                    Entry::new("demographics", "update")
+                        .patient(id)
+                        .record(id)
+                        .detail(names.join(", ")),
+                )
             })?;
         }
         self.patient(session, id)
     }
 
-    pub fn add_coverage(&mut self, session: &Session, patient_id: &str, c: &CoverageInput) -> Result<Coverage> {
+    pub fn add_coverage(
+        &mut self,
+        session: &Session,
+        patient_id: &str,
+        c: &CoverageInput,
+    ) -> Result<Coverage> {
         let id = self.write(session, |tx| tx.add_coverage(patient_id, c))?;
-        Ok(self
-            .conn()
-            .query_row(&format!("SELECT {COVERAGE_COLS} FROM coverages WHERE id = ?1"), [&id], read_coverage)?)
+        Ok(self.conn().query_row(
+            &format!("SELECT {COVERAGE_COLS} FROM coverages WHERE id = ?1"),
+            [&id],
+            read_coverage,
+        )?)
     }
 
     pub fn end_coverage(&mut self, session: &Session, coverage_id: &str) -> Result<()> {
         session.require(Permission::CoverageWrite)?;
         let c = self
             .conn()
-            .query_row(&format!("SELECT {COVERAGE_COLS} FROM coverages WHERE id = ?1"), [coverage_id], read_coverage)
+            .query_row(
+                &format!("SELECT {COVERAGE_COLS} FROM coverages WHERE id = ?1"),
+                [coverage_id],
+                read_coverage,
+            )
             .optional()?
             .ok_or_else(|| StoreError::not_found("coverage", coverage_id))?;
         self.write(session, |tx| {
             tx.update("coverages", coverage_id, vec![("active", int(0))])?;
-            tx.audit(Entry::new("coverage", "end").patient(&c.patient_id).record(coverage_id))
+            tx.audit(
+                Entry::new("coverage", "end")
+                    .patient(&c.patient_id)
+                    .record(coverage_id),
+            )
         })
     }
 
@@ -381,13 +491,20 @@ impl Store {
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {COVERAGE_COLS} FROM coverages WHERE patient_id = ?1 ORDER BY active DESC, priority"
         ))?;
-        let v = stmt.query_map([patient_id], read_coverage)?.collect::<rusqlite::Result<_>>()?;
+        let v = stmt
+            .query_map([patient_id], read_coverage)?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
     /// Finds patients by name prefix ("Lovelace", "Love, Ad", "Ada Love"),
     /// date of birth (1815-12-10 or 12/10/1815), MRN or phone number.
-    pub fn search_patients(&mut self, session: &Session, query: &str, limit: usize) -> Result<Vec<PatientSummary>> {
+    pub fn search_patients(
+        &mut self,
+        session: &Session,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<PatientSummary>> {
         session.require(Permission::PatientRead)?;
         let limit = limit.clamp(1, 200);
         let found = search(self.conn(), query, limit)?;
@@ -402,19 +519,22 @@ impl Store {
 fn search(conn: &rusqlite::Connection, query: &str, limit: usize) -> Result<Vec<PatientSummary>> {
     let q = query.trim();
     if q.is_empty() {
-        return Err(StoreError::invalid("type part of a name, a date of birth, an MRN or a phone number"));
+        return Err(StoreError::invalid(
+            "type part of a name, a date of birth, an MRN or a phone number",
+        ));
     }
     let mut out: Vec<PatientSummary> = Vec::new();
-    let push_all = |out: &mut Vec<PatientSummary>, sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<()> {
-        let mut stmt = conn.prepare_cached(sql)?;
-        for row in stmt.query_map(params, read_summary)? {
-            let row = row?;
-            if out.len() < limit && !out.iter().any(|p| p.id == row.id) {
-                out.push(row);
+    let push_all =
+        |out: &mut Vec<PatientSummary>, sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<()> {
+            let mut stmt = conn.prepare_cached(sql)?;
+            for row in stmt.query_map(params, read_summary)? {
+                let row = row?;
+                if out.len() < limit && !out.iter().any(|p| p.id == row.id) {
+                    out.push(row);
+                }
             }
-        }
-        Ok(())
-    };
+            Ok(())
+        };
     let lim = limit as i64;
     if let Some(dob) = as_date(q) {
         push_all(
@@ -431,7 +551,10 @@ fn search(conn: &rusqlite::Connection, query: &str, limit: usize) -> Result<Vec<
             &format!("SELECT {SUMMARY_COLS} FROM patients WHERE mrn = ?1"),
             &[&q.to_ascii_uppercase()],
         )?;
-        if digits.len() >= 7 && q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+        if digits.len() >= 7
+            && q.chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        {
             let with_country = format!("1{digits}");
             push_all(
                 &mut out,

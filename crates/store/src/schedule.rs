@@ -145,7 +145,9 @@ pub fn weekday_number(s: &str) -> Result<u32> {
     days.iter()
         .position(|d| t.starts_with(d))
         .map(|i| i as u32 + 1)
-        .ok_or_else(|| StoreError::invalid(format!("'{s}' is not a weekday; use mon … sun or 1 … 7")))
+        .ok_or_else(|| {
+            StoreError::invalid(format!("'{s}' is not a weekday; use mon … sun or 1 … 7"))
+        })
 }
 
 impl Tx<'_> {
@@ -177,7 +179,10 @@ impl Tx<'_> {
         let start = parse_time(&t.start_time)?;
         let end = parse_time(&t.end_time)?;
         if start >= end {
-            return Err(StoreError::invalid(format!("the block must end after it starts ({} – {})", t.start_time, t.end_time)));
+            return Err(StoreError::invalid(format!(
+                "the block must end after it starts ({} – {})",
+                t.start_time, t.end_time
+            )));
         }
         if !(1..=7).contains(&t.weekday) {
             return Err(StoreError::invalid("weekday is 1 (Monday) to 7 (Sunday)"));
@@ -195,19 +200,30 @@ impl Tx<'_> {
         let from = parse_date(&t.effective_from)?;
         let to = t.effective_to.as_deref().map(parse_date).transpose()?;
         if to.is_some_and(|to| to < from) {
-            return Err(StoreError::invalid("the template must end on or after the day it starts"));
+            return Err(StoreError::invalid(
+                "the template must end on or after the day it starts",
+            ));
         }
         let exists = |sql: &str, id: &str| -> Result<bool> {
             Ok(self.conn().query_row(sql, [id], |r| r.get(0))?)
         };
-        if !exists("SELECT EXISTS (SELECT 1 FROM providers WHERE id = ?1 AND active = 1)", &t.provider_id)? {
+        if !exists(
+            "SELECT EXISTS (SELECT 1 FROM providers WHERE id = ?1 AND active = 1)",
+            &t.provider_id,
+        )? {
             return Err(StoreError::not_found("active provider", &t.provider_id));
         }
-        if !exists("SELECT EXISTS (SELECT 1 FROM locations WHERE id = ?1 AND active = 1)", &t.location_id)? {
+        if !exists(
+            "SELECT EXISTS (SELECT 1 FROM locations WHERE id = ?1 AND active = 1)",
+            &t.location_id,
+        )? {
             return Err(StoreError::not_found("active location", &t.location_id));
         }
         if let Some(ty) = &t.appointment_type_id {
-            if !exists("SELECT EXISTS (SELECT 1 FROM appointment_types WHERE id = ?1 AND active = 1)", ty)? {
+            if !exists(
+                "SELECT EXISTS (SELECT 1 FROM appointment_types WHERE id = ?1 AND active = 1)",
+                ty,
+            )? {
                 return Err(StoreError::not_found("active appointment type", ty));
             }
         }
@@ -249,13 +265,20 @@ impl Tx<'_> {
                 ("start_time", text(start.format("%H:%M").to_string())),
                 ("end_time", text(end.format("%H:%M").to_string())),
                 ("slot_minutes", int(t.slot_minutes)),
-                ("appointment_type_id", opt_text(t.appointment_type_id.clone())),
+                (
+                    "appointment_type_id",
+                    opt_text(t.appointment_type_id.clone()),
+                ),
                 ("effective_from", text(from.to_string())),
                 ("effective_to", opt_text(to.map(|d| d.to_string()))),
                 ("active", int(1)),
             ],
         )?;
-        self.audit(Entry::new("schedule", "create").record(&id).detail("template"))?;
+        self.audit(
+            Entry::new("schedule", "create")
+                .record(&id)
+                .detail("template"),
+        )?;
         Ok(id)
     }
 
@@ -281,14 +304,20 @@ impl Tx<'_> {
                  WHERE t.active = 1 AND t.effective_from <= ?2 AND coalesce(t.effective_to, '9999-12-31') >= ?1"
             ))?;
             let v = stmt
-                .query_map([from.to_string(), to.to_string()], |r| Ok((read_template(r)?, r.get(12)?)))?
+                .query_map([from.to_string(), to.to_string()], |r| {
+                    Ok((read_template(r)?, r.get(12)?))
+                })?
                 .collect::<rusqlite::Result<_>>()?;
             v
         };
         let mut zones: HashMap<String, ClinicZone> = HashMap::new();
         for (t, _) in &templates {
             if !zones.contains_key(&t.location_id) {
-                let tz: String = self.conn().query_row("SELECT timezone FROM locations WHERE id = ?1", [&t.location_id], |r| r.get(0))?;
+                let tz: String = self.conn().query_row(
+                    "SELECT timezone FROM locations WHERE id = ?1",
+                    [&t.location_id],
+                    |r| r.get(0),
+                )?;
                 zones.insert(t.location_id.clone(), ClinicZone::parse(&tz)?);
             }
         }
@@ -299,7 +328,10 @@ impl Tx<'_> {
             let wd = day.weekday().number_from_monday();
             let ds = day.to_string();
             for (t, capacity) in &templates {
-                if t.weekday != wd || t.effective_from > ds || t.effective_to.as_ref().is_some_and(|e| *e < ds) {
+                if t.weekday != wd
+                    || t.effective_from > ds
+                    || t.effective_to.as_ref().is_some_and(|e| *e < ds)
+                {
                     continue;
                 }
                 let zone = zones[&t.location_id];
@@ -331,15 +363,25 @@ impl Tx<'_> {
                     at = next;
                 }
             }
-            day = day.succ_opt().ok_or_else(|| StoreError::invalid("date out of range"))?;
+            day = day
+                .succ_opt()
+                .ok_or_else(|| StoreError::invalid("date out of range"))?;
         }
         let range_start = from.and_time(NaiveTime::MIN).and_utc().timestamp() - 14 * 3600;
-        let range_end = to.succ_opt().unwrap_or(to).and_time(NaiveTime::MIN).and_utc().timestamp() + 14 * 3600;
+        let range_end = to
+            .succ_opt()
+            .unwrap_or(to)
+            .and_time(NaiveTime::MIN)
+            .and_utc()
+            .timestamp()
+            + 14 * 3600;
         let existing: Vec<Slot> = {
             let mut stmt = self.conn().prepare(&format!(
                 "SELECT {SLOT_COLS} FROM slots WHERE starts_at >= ?1 AND starts_at < ?2 AND template_id IS NOT NULL"
             ))?;
-            let v = stmt.query_map([range_start, range_end], read_slot)?.collect::<rusqlite::Result<_>>()?;
+            let v = stmt
+                .query_map([range_start, range_end], read_slot)?
+                .collect::<rusqlite::Result<_>>()?;
             v
         };
         let mut report = MaterializeReport {
@@ -379,7 +421,9 @@ impl Tx<'_> {
                 None => {
                     let referenced: bool = self
                         .conn()
-                        .prepare_cached("SELECT EXISTS (SELECT 1 FROM appointments WHERE slot_id = ?1)")?
+                        .prepare_cached(
+                            "SELECT EXISTS (SELECT 1 FROM appointments WHERE slot_id = ?1)",
+                        )?
                         .query_row([&slot.id], |r| r.get(0))?;
                     if referenced {
                         // Cancelled visits still point at it; keep the history intact.
@@ -396,13 +440,22 @@ impl Tx<'_> {
         for ((provider_id, starts_at), want) in todo {
             let taken: bool = self
                 .conn()
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM slots WHERE provider_id = ?1 AND starts_at = ?2)")?
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM slots WHERE provider_id = ?1 AND starts_at = ?2)",
+                )?
                 .query_row((&provider_id, starts_at), |r| r.get(0))?;
             if taken {
                 report.unchanged += 1;
                 continue;
             }
-            let blocked = exception_over(self.conn(), &provider_id, &want.location_id, starts_at, want.ends_at)?.is_some();
+            let blocked = exception_over(
+                self.conn(),
+                &provider_id,
+                &want.location_id,
+                starts_at,
+                want.ends_at,
+            )?
+            .is_some();
             self.insert(
                 "slots",
                 &new_id(),
@@ -435,7 +488,9 @@ impl Tx<'_> {
             Some(l) => {
                 let tz: String = self
                     .conn()
-                    .query_row("SELECT timezone FROM locations WHERE id = ?1", [l], |r| r.get(0))
+                    .query_row("SELECT timezone FROM locations WHERE id = ?1", [l], |r| {
+                        r.get(0)
+                    })
                     .optional()?
                     .ok_or_else(|| StoreError::not_found("location", l))?;
                 ClinicZone::parse(&tz)?
@@ -443,7 +498,11 @@ impl Tx<'_> {
             None => self.zone(),
         };
         if let Some(p) = &e.provider_id {
-            let ok: bool = self.conn().query_row("SELECT EXISTS (SELECT 1 FROM providers WHERE id = ?1)", [p], |r| r.get(0))?;
+            let ok: bool = self.conn().query_row(
+                "SELECT EXISTS (SELECT 1 FROM providers WHERE id = ?1)",
+                [p],
+                |r| r.get(0),
+            )?;
             if !ok {
                 return Err(StoreError::not_found("provider", p));
             }
@@ -454,7 +513,9 @@ impl Tx<'_> {
         };
         let (starts_at, ends_at) = (at(&e.starts)?, at(&e.ends)?);
         if starts_at >= ends_at {
-            return Err(StoreError::invalid("the exception must end after it starts"));
+            return Err(StoreError::invalid(
+                "the exception must end after it starts",
+            ));
         }
         let id = new_id();
         self.insert(
@@ -476,7 +537,10 @@ impl Tx<'_> {
                    AND (?3 IS NULL OR provider_id = ?3) AND (?4 IS NULL OR location_id = ?4)",
             )?;
             let v = stmt
-                .query_map(rusqlite::params![starts_at, ends_at, e.provider_id, e.location_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map(
+                    rusqlite::params![starts_at, ends_at, e.provider_id, e.location_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?
                 .collect::<rusqlite::Result<_>>()?;
             v
         };
@@ -493,11 +557,18 @@ impl Tx<'_> {
                  ORDER BY starts_at",
             )?;
             let v = stmt
-                .query_map(rusqlite::params![starts_at, ends_at, e.provider_id, e.location_id], |r| r.get(0))?
+                .query_map(
+                    rusqlite::params![starts_at, ends_at, e.provider_id, e.location_id],
+                    |r| r.get(0),
+                )?
                 .collect::<rusqlite::Result<_>>()?;
             v
         };
-        self.audit(Entry::new("schedule", "create").record(&id).detail(format!("{kind}: {reason}")))?;
+        self.audit(
+            Entry::new("schedule", "create")
+                .record(&id)
+                .detail(format!("{kind}: {reason}")),
+        )?;
         Ok(ScheduleException {
             id,
             provider_id: e.provider_id.clone(),
@@ -561,13 +632,20 @@ impl Store {
             "SELECT {TEMPLATE_COLS} FROM schedule_templates t JOIN schedules s ON s.id = t.schedule_id
              WHERE ?1 IS NULL OR s.provider_id = ?1 ORDER BY s.provider_id, t.weekday, t.start_time"
         ))?;
-        let v = stmt.query_map([provider_id], read_template)?.collect::<rusqlite::Result<_>>()?;
+        let v = stmt
+            .query_map([provider_id], read_template)?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
     /// Ends a template after `last_day`; slots after it go at the next
     /// materialization, except those with patients booked.
-    pub fn end_template(&mut self, session: &Session, id: &str, last_day: NaiveDate) -> Result<Template> {
+    pub fn end_template(
+        &mut self,
+        session: &Session,
+        id: &str,
+        last_day: NaiveDate,
+    ) -> Result<Template> {
         session.require(Permission::ScheduleManage)?;
         let t = self.template(id)?;
         let from = parse_date(&t.effective_from)?;
@@ -575,24 +653,45 @@ impl Store {
             if last_day < from {
                 tx.update("schedule_templates", id, vec![("active", int(0))])?;
             } else {
-                tx.update("schedule_templates", id, vec![("effective_to", text(last_day.to_string()))])?;
+                tx.update(
+                    "schedule_templates",
+                    id,
+                    vec![("effective_to", text(last_day.to_string()))],
+                )?;
             }
-            tx.audit(Entry::new("schedule", "update").record(id).detail(format!("template ends {last_day}")))
+            tx.audit(
+                Entry::new("schedule", "update")
+                    .record(id)
+                    .detail(format!("template ends {last_day}")),
+            )
         })?;
         self.template(id)
     }
 
-    pub fn materialize(&mut self, session: &Session, from: NaiveDate, to: NaiveDate) -> Result<MaterializeReport> {
+    pub fn materialize(
+        &mut self,
+        session: &Session,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<MaterializeReport> {
         self.write(session, |tx| tx.materialize(from, to))
     }
 
-    pub fn add_exception(&mut self, session: &Session, e: &ExceptionInput) -> Result<ScheduleException> {
+    pub fn add_exception(
+        &mut self,
+        session: &Session,
+        e: &ExceptionInput,
+    ) -> Result<ScheduleException> {
         self.write(session, |tx| tx.add_exception(e))
     }
 
     pub fn slot(&self, id: &str) -> Result<Slot> {
         self.conn()
-            .query_row(&format!("SELECT {SLOT_COLS} FROM slots WHERE id = ?1"), [id], read_slot)
+            .query_row(
+                &format!("SELECT {SLOT_COLS} FROM slots WHERE id = ?1"),
+                [id],
+                read_slot,
+            )
             .optional()?
             .ok_or_else(|| StoreError::not_found("slot", id))
     }
@@ -602,7 +701,9 @@ impl Store {
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {SLOT_COLS} FROM slots WHERE provider_id = ?1 AND starts_at >= ?2 AND starts_at < ?3 ORDER BY starts_at"
         ))?;
-        let v = stmt.query_map((provider_id, from, to), read_slot)?.collect::<rusqlite::Result<_>>()?;
+        let v = stmt
+            .query_map((provider_id, from, to), read_slot)?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 }
@@ -626,18 +727,28 @@ impl Tx<'_> {
             return Err(StoreError::invalid("a slot must end after it starts"));
         }
         if !(1..=100).contains(&s.capacity) || !matches!(s.status.as_str(), "open" | "blocked") {
-            return Err(StoreError::invalid("a slot has a capacity from 1 to 100 and is open or blocked"));
+            return Err(StoreError::invalid(
+                "a slot has a capacity from 1 to 100 and is open or blocked",
+            ));
         }
         let (provider_id, location_id): (String, String) = self
             .conn()
-            .query_row("SELECT provider_id, location_id FROM schedules WHERE id = ?1", [&s.schedule_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT provider_id, location_id FROM schedules WHERE id = ?1",
+                [&s.schedule_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?
             .ok_or_else(|| StoreError::not_found("schedule", &s.schedule_id))?;
-        let taken: bool = self
-            .conn()
-            .query_row("SELECT EXISTS (SELECT 1 FROM slots WHERE provider_id = ?1 AND starts_at = ?2)", (&provider_id, s.starts_at), |r| r.get(0))?;
+        let taken: bool = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM slots WHERE provider_id = ?1 AND starts_at = ?2)",
+            (&provider_id, s.starts_at),
+            |r| r.get(0),
+        )?;
         if taken {
-            return Err(StoreError::Conflict("the provider already has a slot starting at that time".into()));
+            return Err(StoreError::Conflict(
+                "the provider already has a slot starting at that time".into(),
+            ));
         }
         let id = new_id();
         self.insert(
@@ -647,7 +758,10 @@ impl Tx<'_> {
                 ("schedule_id", text(&s.schedule_id)),
                 ("provider_id", text(provider_id)),
                 ("location_id", text(location_id)),
-                ("appointment_type_id", opt_text(s.appointment_type_id.clone())),
+                (
+                    "appointment_type_id",
+                    opt_text(s.appointment_type_id.clone()),
+                ),
                 ("starts_at", int(s.starts_at)),
                 ("ends_at", int(s.ends_at)),
                 ("capacity", int(s.capacity)),

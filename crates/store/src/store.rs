@@ -33,7 +33,9 @@ pub struct Unlock {
 pub enum KeySetup {
     Keychain(Keychain),
     /// Chosen explicitly by an administrator for machines without a keychain.
-    KeyFile { passphrase: String },
+    KeyFile {
+        passphrase: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -52,9 +54,12 @@ impl Store {
         if db.exists() || dir.join(config::CONFIG_FILE).exists() {
             return Err(StoreError::AlreadyExists(dir.display().to_string()));
         }
-        let name = clinicdesk_domain::validate::name("clinic name", &clinic.name).map_err(StoreError::Invalid)?;
+        let name = clinicdesk_domain::validate::name("clinic name", &clinic.name)
+            .map_err(StoreError::Invalid)?;
         if clinic.admin.role != Role::Admin {
-            return Err(StoreError::invalid("the first user of a clinic must be an administrator"));
+            return Err(StoreError::invalid(
+                "the first user of a clinic must be an administrator",
+            ));
         }
         crate::users::check_password(&clinic.admin.password)?;
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
@@ -86,7 +91,10 @@ impl Store {
                 ("timezone", clinic.timezone.name()),
                 ("store_id", cfg.store_id.as_str()),
             ] {
-                tx.execute("INSERT INTO store_meta (key, value) VALUES (?1, ?2)", (k, v))?;
+                tx.execute(
+                    "INSERT INTO store_meta (key, value) VALUES (?1, ?2)",
+                    (k, v),
+                )?;
             }
             tx.commit()?;
             let mut store = Store {
@@ -144,14 +152,20 @@ impl Store {
     fn finish_open(mut conn: Connection, dir: &Path, config: StoreConfig) -> Result<Store> {
         migrate::migrate_to(&mut conn, migrate::latest())?;
         let meta = |conn: &Connection, k: &str| -> Result<String> {
-            conn.query_row("SELECT value FROM store_meta WHERE key = ?1", [k], |r| r.get(0))
-                .optional()?
-                .ok_or_else(|| StoreError::invalid(format!("the store is missing its {k}; it may be damaged")))
+            conn.query_row("SELECT value FROM store_meta WHERE key = ?1", [k], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::invalid(format!("the store is missing its {k}; it may be damaged"))
+            })
         };
         let device_id = meta(&conn, "device_id")?;
         let zone = ClinicZone::parse(&meta(&conn, "timezone")?)?;
         let last: Option<String> = conn
-            .query_row("SELECT value FROM store_meta WHERE key = 'hlc'", [], |r| r.get(0))
+            .query_row("SELECT value FROM store_meta WHERE key = 'hlc'", [], |r| {
+                r.get(0)
+            })
             .optional()?;
         let last = last.and_then(|s| s.parse::<Hlc>().ok());
         Ok(Store {
@@ -185,9 +199,11 @@ impl Store {
     }
 
     pub fn clinic_name(&self) -> Result<String> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM store_meta WHERE key = 'clinic_name'", [], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            "SELECT value FROM store_meta WHERE key = 'clinic_name'",
+            [],
+            |r| r.get(0),
+        )?)
     }
 
     /// `PRAGMA integrity_check` plus SQLCipher's page authentication check.
@@ -223,7 +239,9 @@ impl Store {
             }
             KeySource::KeyFile => {
                 let pass = new_passphrase.ok_or_else(|| {
-                    StoreError::invalid("re-keying a key-file store needs the passphrase for the new key file")
+                    StoreError::invalid(
+                        "re-keying a key-file store needs the passphrase for the new key file",
+                    )
                 })?;
                 let path = config::key_file_path(&self.dir);
                 let next = path.with_extension("key.next");
@@ -244,9 +262,14 @@ impl Store {
     fn apply_rekey(&mut self, key: &StoreKey) -> Result<()> {
         // SQLCipher re-encrypts every page in one transaction; the WAL is
         // checkpointed first so no page is left under the old key.
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        self.conn.execute_batch(&format!("PRAGMA rekey = \"{}\";", key.sqlcipher_literal().as_str()))?;
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.conn.execute_batch(&format!(
+            "PRAGMA rekey = \"{}\";",
+            key.sqlcipher_literal().as_str()
+        ))?;
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
     }
 }
@@ -283,15 +306,22 @@ pub(crate) fn open_connection(db: &Path, key: &StoreKey, create: bool) -> Result
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(db, flags)?;
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str()))?;
+    conn.execute_batch(&format!(
+        "PRAGMA key = \"{}\";",
+        key.sqlcipher_literal().as_str()
+    ))?;
     verify_and_configure(conn, db)
 }
 
 fn verify_and_configure(conn: Connection, db: &Path) -> Result<Connection> {
     // The first read decrypts page 1: a wrong key fails here, before any write.
-    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
         Ok(_) => {}
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
             return Err(StoreError::WrongKey(db.display().to_string()));
         }
         Err(e) => return Err(e.into()),
@@ -310,7 +340,10 @@ fn verify_and_configure(conn: Connection, db: &Path) -> Result<Connection> {
 #[cfg(feature = "unencrypted-benchmark")]
 impl Store {
     /// An unencrypted store for measuring what encryption costs. Benchmarks only.
-    pub fn create_unencrypted_for_benchmark(dir: &Path, clinic: NewClinic) -> Result<(Store, Session)> {
+    pub fn create_unencrypted_for_benchmark(
+        dir: &Path,
+        clinic: NewClinic,
+    ) -> Result<(Store, Session)> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
             action: "create",
             path: dir.display().to_string(),
@@ -335,5 +368,90 @@ impl Store {
         };
         let admin = store.bootstrap_admin(&clinic.admin)?;
         Ok((store, admin))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// From an empty file and from every earlier schema, opening brings the
+    /// store up to date in one go and keeps what was there.
+    #[test]
+    fn migrates_from_every_earlier_schema() {
+        for start in 0..=migrate::latest() {
+            let dir = tempfile::tempdir().unwrap();
+            let db = config::db_path(dir.path());
+            let key = StoreKey::generate();
+            {
+                let mut conn = open_connection(&db, &key, true).unwrap();
+                migrate::migrate_to(&mut conn, start).unwrap();
+                assert_eq!(migrate::current(&conn).unwrap(), start);
+                if start >= 1 {
+                    conn.execute(
+                        "INSERT INTO patients (id, mrn, given_name, family_name, given_key, family_key, birth_date, sex, created_at, updated_at)
+                         VALUES ('p1', 'M1', 'Ada', 'Lovelace', 'ada', 'lovelace', '1815-12-10', 'female', 0, 0)",
+                        [],
+                    )
+                    .unwrap();
+                }
+            }
+            let mut conn = open_connection(&db, &key, false).unwrap();
+            assert_eq!(
+                migrate::migrate_to(&mut conn, migrate::latest()).unwrap(),
+                migrate::latest()
+            );
+            let tables: i64 = conn
+                .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('patients', 'fhir_links', 'audit_log')", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(tables, 3, "from schema {start}");
+            if start >= 1 {
+                let name: String = conn
+                    .query_row(
+                        "SELECT family_name FROM patients WHERE id = 'p1'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert_eq!(name, "Lovelace", "from schema {start}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_store_from_a_newer_version_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = config::db_path(dir.path());
+        let key = StoreKey::generate();
+        {
+            let mut conn = open_connection(&db, &key, true).unwrap();
+            migrate::migrate_to(&mut conn, migrate::latest()).unwrap();
+            conn.pragma_update(None, "user_version", migrate::latest() + 1)
+                .unwrap();
+            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                .unwrap();
+        }
+        let before = std::fs::read(&db).unwrap();
+        let mut conn = open_connection(&db, &key, false).unwrap();
+        let err = migrate::migrate_to(&mut conn, migrate::latest()).unwrap_err();
+        assert!(matches!(err, StoreError::NewerSchema { .. }), "{err}");
+        assert!(err.to_string().contains("newer ClinicDesk"), "{err}");
+        drop(conn);
+        assert_eq!(before, std::fs::read(&db).unwrap());
+    }
+
+    #[test]
+    fn a_failing_migration_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = config::db_path(dir.path());
+        let key = StoreKey::generate();
+        let mut conn = open_connection(&db, &key, true).unwrap();
+        migrate::migrate_to(&mut conn, 1).unwrap();
+        // Make migration 2 fail half-way: its table already exists.
+        conn.execute_batch("CREATE TABLE fhir_links (x INTEGER);")
+            .unwrap();
+        let err = migrate::migrate_to(&mut conn, 2).unwrap_err();
+        assert!(err.to_string().contains("0002_fhir_links.sql"), "{err}");
+        assert_eq!(migrate::current(&conn).unwrap(), 1);
     }
 }

@@ -5,7 +5,9 @@ use crate::error::{Result, StoreError};
 use crate::session::Session;
 use crate::store::Store;
 use crate::write::{int, new_id, opt_text, text};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use clinicdesk_domain::{Permission, Role};
 use rusqlite::OptionalExtension;
@@ -32,7 +34,9 @@ pub struct User {
 
 pub(crate) fn check_password(p: &str) -> Result<()> {
     if p.chars().count() < 12 {
-        return Err(StoreError::invalid("a password must be at least 12 characters long"));
+        return Err(StoreError::invalid(
+            "a password must be at least 12 characters long",
+        ));
     }
     Ok(())
 }
@@ -40,7 +44,8 @@ pub(crate) fn check_password(p: &str) -> Result<()> {
 fn check_username(u: &str) -> Result<String> {
     let u = u.trim().to_ascii_lowercase();
     let ok = (2..=32).contains(&u.len())
-        && u.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        && u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
         && u.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     if ok {
         Ok(u)
@@ -104,7 +109,11 @@ impl Store {
                     ("created_at", int(tx.now())),
                 ],
             )?;
-            tx.audit(Entry::new("user", "create").record(&id).detail("first administrator"))
+            tx.audit(
+                Entry::new("user", "create")
+                    .record(&id)
+                    .detail("first administrator"),
+            )
         })?;
         Ok(session)
     }
@@ -156,17 +165,21 @@ impl Store {
     pub fn add_user(&mut self, session: &Session, user: NewUser) -> Result<User> {
         session.require(Permission::UserManage)?;
         let username = check_username(&user.username)?;
-        let display_name =
-            clinicdesk_domain::validate::name("display name", &user.display_name).map_err(StoreError::Invalid)?;
+        let display_name = clinicdesk_domain::validate::name("display name", &user.display_name)
+            .map_err(StoreError::Invalid)?;
         check_password(&user.password)?;
         if let Some(p) = &user.provider_id {
             self.provider(p)?;
         }
-        let taken: bool = self
-            .conn()
-            .query_row("SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)", [&username], |r| r.get(0))?;
+        let taken: bool = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)",
+            [&username],
+            |r| r.get(0),
+        )?;
         if taken {
-            return Err(StoreError::Conflict(format!("the user name '{username}' is already taken")));
+            return Err(StoreError::Conflict(format!(
+                "the user name '{username}' is already taken"
+            )));
         }
         let hash = hash_password(&user.password)?;
         let id = new_id();
@@ -184,7 +197,11 @@ impl Store {
                     ("created_at", int(tx.now())),
                 ],
             )?;
-            tx.audit(Entry::new("user", "create").record(&id).detail(format!("{username} as {}", user.role)))
+            tx.audit(
+                Entry::new("user", "create")
+                    .record(&id)
+                    .detail(format!("{username} as {}", user.role)),
+            )
         })?;
         Ok(User {
             id,
@@ -198,24 +215,39 @@ impl Store {
 
     pub fn list_users(&self, session: &Session) -> Result<Vec<User>> {
         session.require(Permission::UserManage)?;
-        let mut stmt = self.conn().prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"))?;
-        let users = stmt.query_map([], read_user)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+        ))?;
+        let users = stmt
+            .query_map([], read_user)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(users)
     }
 
     fn user_by_name(&self, username: &str) -> Result<User> {
         let name = username.trim().to_ascii_lowercase();
         self.conn()
-            .query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"), [&name], read_user)
+            .query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"),
+                [&name],
+                read_user,
+            )
             .optional()?
             .ok_or_else(|| StoreError::not_found("user", name))
     }
 
-    pub fn set_user_active(&mut self, session: &Session, username: &str, active: bool) -> Result<()> {
+    pub fn set_user_active(
+        &mut self,
+        session: &Session,
+        username: &str,
+        active: bool,
+    ) -> Result<()> {
         session.require(Permission::UserManage)?;
         let user = self.user_by_name(username)?;
         if user.id == session.user_id && !active {
-            return Err(StoreError::invalid("you cannot deactivate your own account"));
+            return Err(StoreError::invalid(
+                "you cannot deactivate your own account",
+            ));
         }
         self.write(session, |tx| {
             tx.update("users", &user.id, vec![("active", int(active as i64))])?;
@@ -228,7 +260,12 @@ impl Store {
     }
 
     /// Users change their own password; administrators can reset anyone's.
-    pub fn set_password(&mut self, session: &Session, username: &str, new_password: &str) -> Result<()> {
+    pub fn set_password(
+        &mut self,
+        session: &Session,
+        username: &str,
+        new_password: &str,
+    ) -> Result<()> {
         let user = self.user_by_name(username)?;
         if user.id != session.user_id {
             session.require(Permission::UserManage)?;
@@ -237,7 +274,11 @@ impl Store {
         let hash = hash_password(new_password)?;
         self.write(session, |tx| {
             tx.update("users", &user.id, vec![("password_hash", text(hash))])?;
-            tx.audit(Entry::new("security", "password-change").record(&user.id).detail(&user.username))
+            tx.audit(
+                Entry::new("security", "password-change")
+                    .record(&user.id)
+                    .detail(&user.username),
+            )
         })
     }
 }

@@ -39,7 +39,13 @@ fn minutes(from: i64, to: i64) -> i64 {
 
 impl Store {
     /// One provider's slots and appointments from `from` through `to`, local days.
-    pub fn calendar(&mut self, session: &Session, provider_id: &str, from: NaiveDate, to: NaiveDate) -> Result<CalendarView> {
+    pub fn calendar(
+        &mut self,
+        session: &Session,
+        provider_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<CalendarView> {
         session.require(Permission::AppointmentRead)?;
         let zone = self.zone();
         let (start, _) = zone.day_bounds(from);
@@ -49,7 +55,9 @@ impl Store {
             let mut stmt = self.conn().prepare_cached(&format!(
                 "{APPOINTMENT_SELECT} WHERE a.provider_id = ?1 AND a.starts_at >= ?2 AND a.starts_at < ?3 ORDER BY a.starts_at"
             ))?;
-            let v = stmt.query_map((provider_id, start, end), read_appointment)?.collect::<rusqlite::Result<_>>()?;
+            let v = stmt
+                .query_map((provider_id, start, end), read_appointment)?
+                .collect::<rusqlite::Result<_>>()?;
             v
         };
         let n = appointments.len();
@@ -70,14 +78,24 @@ impl Store {
     }
 
     /// The week (Monday to Sunday) that contains `day`.
-    pub fn week_view(&mut self, session: &Session, provider_id: &str, day: NaiveDate) -> Result<CalendarView> {
+    pub fn week_view(
+        &mut self,
+        session: &Session,
+        provider_id: &str,
+        day: NaiveDate,
+    ) -> Result<CalendarView> {
         let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
         self.calendar(session, provider_id, monday, monday + Duration::days(6))
     }
 
     /// Today's (or `date`'s) appointments at a location, in start order, with
     /// how long each patient has been waiting.
-    pub fn flow_board(&mut self, session: &Session, location_id: Option<&str>, date: Option<NaiveDate>) -> Result<Vec<FlowRow>> {
+    pub fn flow_board(
+        &mut self,
+        session: &Session,
+        location_id: Option<&str>,
+        date: Option<NaiveDate>,
+    ) -> Result<Vec<FlowRow>> {
         session.require(Permission::AppointmentRead)?;
         let zone = match location_id {
             Some(l) => self.location_zone(l)?,
@@ -91,7 +109,9 @@ impl Store {
                 "{APPOINTMENT_SELECT} WHERE (?1 IS NULL OR a.location_id = ?1) AND a.starts_at >= ?2 AND a.starts_at < ?3
                    AND a.status <> 'cancelled' ORDER BY a.starts_at, pr.family_name"
             ))?;
-            let v = stmt.query_map(rusqlite::params![location_id, start, end], read_appointment)?.collect::<rusqlite::Result<_>>()?;
+            let v = stmt
+                .query_map(rusqlite::params![location_id, start, end], read_appointment)?
+                .collect::<rusqlite::Result<_>>()?;
             v
         };
         let board: Vec<FlowRow> = rows
@@ -99,8 +119,17 @@ impl Store {
             .map(|a| {
                 let end_of_visit = a.completed_at.unwrap_or(now);
                 FlowRow {
-                    waiting_minutes: a.arrived_at.map(|t| minutes(t, a.roomed_at.or(a.seen_at).unwrap_or(end_of_visit))),
-                    in_status_minutes: minutes(a.status_changed_at, if a.status.is_final() { a.status_changed_at } else { now }),
+                    waiting_minutes: a
+                        .arrived_at
+                        .map(|t| minutes(t, a.roomed_at.or(a.seen_at).unwrap_or(end_of_visit))),
+                    in_status_minutes: minutes(
+                        a.status_changed_at,
+                        if a.status.is_final() {
+                            a.status_changed_at
+                        } else {
+                            now
+                        },
+                    ),
                     visit_minutes: a.arrived_at.map(|t| minutes(t, end_of_visit)),
                     late: a.status.is_upcoming() && now > a.starts_at,
                     appointment: a,
@@ -108,24 +137,38 @@ impl Store {
             })
             .collect();
         let n = board.len();
-        let waiting = board.iter().filter(|r| r.appointment.status == AppointmentStatus::Arrived).count();
+        let waiting = board
+            .iter()
+            .filter(|r| r.appointment.status == AppointmentStatus::Arrived)
+            .count();
         self.write(session, |tx| {
-            tx.audit(Entry::new("appointment", "list").detail(format!("flow board {date}: {n} visits, {waiting} waiting")))
+            tx.audit(
+                Entry::new("appointment", "list")
+                    .detail(format!("flow board {date}: {n} visits, {waiting} waiting")),
+            )
         })?;
         Ok(board)
     }
 
     /// A patient's appointments, newest first.
-    pub fn patient_appointments(&mut self, session: &Session, patient_id: &str) -> Result<Vec<Appointment>> {
+    pub fn patient_appointments(
+        &mut self,
+        session: &Session,
+        patient_id: &str,
+    ) -> Result<Vec<Appointment>> {
         session.require(Permission::AppointmentRead)?;
         let v: Vec<Appointment> = {
-            let mut stmt = self
-                .conn()
-                .prepare_cached(&format!("{APPOINTMENT_SELECT} WHERE a.patient_id = ?1 ORDER BY a.starts_at DESC LIMIT 500"))?;
-            let v = stmt.query_map([patient_id], read_appointment)?.collect::<rusqlite::Result<_>>()?;
+            let mut stmt = self.conn().prepare_cached(&format!(
+                "{APPOINTMENT_SELECT} WHERE a.patient_id = ?1 ORDER BY a.starts_at DESC LIMIT 500"
+            ))?;
+            let v = stmt
+                .query_map([patient_id], read_appointment)?
+                .collect::<rusqlite::Result<_>>()?;
             v
         };
-        self.write(session, |tx| tx.audit(Entry::new("appointment", "list").patient(patient_id)))?;
+        self.write(session, |tx| {
+            tx.audit(Entry::new("appointment", "list").patient(patient_id))
+        })?;
         Ok(v)
     }
 }

@@ -27,7 +27,11 @@ pub struct Tx<'a> {
 impl Store {
     /// Runs `f` in one immediate transaction; everything it did is committed
     /// together, or nothing is.
-    pub fn write<T>(&mut self, session: &Session, f: impl FnOnce(&mut Tx) -> Result<T>) -> Result<T> {
+    pub fn write<T>(
+        &mut self,
+        session: &Session,
+        f: impl FnOnce(&mut Tx) -> Result<T>,
+    ) -> Result<T> {
         let Store {
             conn,
             clock,
@@ -99,7 +103,10 @@ impl<'a> Tx<'a> {
         let sql = format!(
             "INSERT INTO {table} (id, {}) VALUES (?1, {})",
             cols.join(", "),
-            (2..=cols.len() + 1).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+            (2..=cols.len() + 1)
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let mut params: Vec<&dyn rusqlite::ToSql> = vec![&id];
         params.extend(fields.iter().map(|(_, v)| v as &dyn rusqlite::ToSql));
@@ -122,7 +129,10 @@ impl<'a> Tx<'a> {
         params.extend(fields.iter().map(|(_, v)| v as &dyn rusqlite::ToSql));
         let n = self.tx.prepare_cached(&sql)?.execute(params.as_slice())?;
         if n != 1 {
-            return Err(crate::error::StoreError::not_found("record", format!("{table}/{id}")));
+            return Err(crate::error::StoreError::not_found(
+                "record",
+                format!("{table}/{id}"),
+            ));
         }
         self.log_change(table, id, "update", &fields)
     }
@@ -139,7 +149,14 @@ impl<'a> Tx<'a> {
             self.audit_head = Some(audit::head(&self.tx)?);
         }
         let head = self.audit_head.as_mut().expect("loaded above");
-        audit::append(&self.tx, head, self.session, self.device_id, self.now, &entry)?;
+        audit::append(
+            &self.tx,
+            head,
+            self.session,
+            self.device_id,
+            self.now,
+            &entry,
+        )?;
         self.audit_dirty = true;
         Ok(())
     }
@@ -189,7 +206,9 @@ pub fn value_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Null => serde_json::Value::Null,
         Value::Integer(i) => (*i).into(),
-        Value::Real(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
+        Value::Real(f) => {
+            serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+        }
         Value::Text(s) => s.clone().into(),
         Value::Blob(b) => hex::encode(b).into(),
     }
