@@ -1,0 +1,97 @@
+//! One module per command group. `init` works without a login; every other
+//! command opens the store and logs the acting user in first.
+//!
+//! The FHIR (`fhir import/export`) and demo-clinic (`demo`) commands come as
+//! two more modules here once their crates exist: a variant in `Command`,
+//! a `mod` line, and one arm in `run`.
+
+mod appointment;
+mod audit;
+mod clinical;
+mod directory;
+mod flow;
+mod info;
+mod init;
+mod patient;
+mod prefs;
+mod rekey;
+mod schedule;
+mod user;
+
+use crate::context::{Ctx, Global};
+use crate::error::Result;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Create a clinic and its first administrator in the data directory
+    Init(init::InitArgs),
+    /// Show the clinic, its time zone and where its key is kept
+    Info,
+    /// Users and roles
+    #[command(subcommand)]
+    User(user::UserCmd),
+    /// Providers
+    #[command(subcommand)]
+    Provider(directory::ProviderCmd),
+    /// Locations
+    #[command(subcommand)]
+    Location(directory::LocationCmd),
+    /// Exam rooms
+    #[command(subcommand)]
+    Room(directory::RoomCmd),
+    /// Appointment types
+    #[command(subcommand)]
+    Type(directory::TypeCmd),
+    /// Patients and their coverage
+    #[command(subcommand)]
+    Patient(patient::PatientCmd),
+    /// Provider schedules and slots
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCmd),
+    /// Booking and the visit lifecycle
+    #[command(subcommand)]
+    Appointment(appointment::AppointmentCmd),
+    /// Today's visits and who is waiting
+    FlowBoard(flow::FlowBoardArgs),
+    /// Encounters
+    #[command(subcommand)]
+    Encounter(clinical::EncounterCmd),
+    /// Clinical notes
+    #[command(subcommand)]
+    Note(clinical::NoteCmd),
+    /// Your preferences
+    #[command(subcommand)]
+    Preferences(prefs::PrefsCmd),
+    /// The audit trail
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
+    /// Replace the store's encryption key (administrators; key-file stores
+    /// take the new passphrase from CLINICDESK_NEW_KEY_PASSPHRASE or a prompt)
+    Rekey,
+}
+
+pub fn run(g: &Global, cmd: Command) -> Result<()> {
+    if let Command::Init(a) = cmd {
+        return init::run(g, a);
+    }
+    let mut ctx = Ctx::open(g)?;
+    let ctx = &mut ctx;
+    match cmd {
+        Command::Init(_) => unreachable!("handled above"),
+        Command::Info => info::run(ctx),
+        Command::User(c) => user::run(ctx, c),
+        Command::Provider(c) => directory::provider(ctx, c),
+        Command::Location(c) => directory::location(ctx, c),
+        Command::Room(c) => directory::room(ctx, c),
+        Command::Type(c) => directory::appointment_type(ctx, c),
+        Command::Patient(c) => patient::run(ctx, c),
+        Command::Schedule(c) => schedule::run(ctx, c),
+        Command::Appointment(c) => appointment::run(ctx, c),
+        Command::FlowBoard(a) => flow::run(ctx, a),
+        Command::Encounter(c) => clinical::encounter(ctx, c),
+        Command::Note(c) => clinical::note(ctx, c),
+        Command::Preferences(c) => prefs::run(ctx, c),
+        Command::Audit(c) => audit::run(ctx, c),
+        Command::Rekey => rekey::run(ctx),
+    }
+}
