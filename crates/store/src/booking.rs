@@ -874,6 +874,10 @@ impl Tx<'_> {
                 return Err(StoreError::not_found(what, id));
             }
         }
+        let reason = validate::text("visit reason", a.reason.as_deref(), 500)
+            .map_err(StoreError::Invalid)?;
+        let cancel_reason = validate::text("cancel reason", a.cancel_reason.as_deref(), 500)
+            .map_err(StoreError::Invalid)?;
         let id = new_id();
         let now = self.now();
         let at = |cond: bool| {
@@ -897,8 +901,8 @@ impl Tx<'_> {
                 ("starts_at", int(a.starts_at)),
                 ("ends_at", int(a.ends_at)),
                 ("status", text(s.as_str())),
-                ("reason", opt_text(a.reason.clone())),
-                ("cancel_reason", opt_text(a.cancel_reason.clone())),
+                ("reason", opt_text(reason)),
+                ("cancel_reason", opt_text(cancel_reason)),
                 ("status_changed_at", int(a.starts_at.min(now))),
                 (
                     "arrived_at",

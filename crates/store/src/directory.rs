@@ -124,39 +124,17 @@ const TYPE_COLS: &str = "id, name, duration_minutes, color, capacity, active";
 
 impl Store {
     pub fn add_provider(&mut self, session: &Session, p: NewProvider) -> Result<Provider> {
-        session.require(Permission::ScheduleManage)?;
-        let given = validate::name("given name", &p.given_name).or_invalid()?;
-        let family = validate::name("family name", &p.family_name).or_invalid()?;
-        let npi = p.npi.as_deref().map(validate::npi).transpose().or_invalid()?;
-        let specialty = validate::text("specialty", p.specialty.as_deref(), 100).or_invalid()?;
-        let credentials = validate::text("credentials", p.credentials.as_deref(), 40).or_invalid()?;
-        if let Some(n) = &npi {
-            if self.provider_by_npi(n)?.is_some() {
-                return Err(StoreError::Conflict(format!("a provider with NPI {n} already exists")));
-            }
-        }
-        let id = new_id();
-        self.write(session, |tx| {
-            tx.insert(
-                "providers",
-                &id,
-                vec![
-                    ("given_name", text(&given)),
-                    ("family_name", text(&family)),
-                    ("npi", opt_text(npi.clone())),
-                    ("specialty", opt_text(specialty.clone())),
-                    ("credentials", opt_text(credentials.clone())),
-                    ("active", int(1)),
-                ],
-            )?;
-            tx.audit(Entry::new("directory", "create").record(&id).detail(format!("provider {given} {family}")))
-        })?;
+        let id = self.write(session, |tx| tx.add_provider(&p))?;
         self.provider(&id)
     }
 
     pub fn provider(&self, id: &str) -> Result<Provider> {
         self.conn()
-            .query_row(&format!("SELECT {PROVIDER_COLS} FROM providers WHERE id = ?1"), [id], read_provider)
+            .query_row(
+                &format!("SELECT {PROVIDER_COLS} FROM providers WHERE id = ?1"),
+                [id],
+                read_provider,
+            )
             .optional()?
             .ok_or_else(|| StoreError::not_found("provider", id))
     }
@@ -164,7 +142,11 @@ impl Store {
     pub fn provider_by_npi(&self, npi: &str) -> Result<Option<Provider>> {
         Ok(self
             .conn()
-            .query_row(&format!("SELECT {PROVIDER_COLS} FROM providers WHERE npi = ?1"), [npi], read_provider)
+            .query_row(
+                &format!("SELECT {PROVIDER_COLS} FROM providers WHERE npi = ?1"),
+                [npi],
+                read_provider,
+            )
             .optional()?)
     }
 
@@ -172,7 +154,9 @@ impl Store {
         let mut stmt = self.conn().prepare(&format!(
             "SELECT {PROVIDER_COLS} FROM providers ORDER BY family_name, given_name"
         ))?;
-        let v = stmt.query_map([], read_provider)?.collect::<rusqlite::Result<_>>()?;
+        let v = stmt
+            .query_map([], read_provider)?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
@@ -200,45 +184,28 @@ impl Store {
     }
 
     pub fn add_location(&mut self, session: &Session, l: NewLocation) -> Result<Location> {
-        session.require(Permission::ScheduleManage)?;
-        let name = validate::name("location name", &l.name).or_invalid()?;
-        let tz = match &l.timezone {
-            Some(t) => ClinicZone::parse(t)?,
-            None => self.zone(),
-        };
-        let address = validate::text("address", l.address.as_deref(), 200).or_invalid()?;
-        let phone = l.phone.as_deref().map(validate::phone).transpose().or_invalid()?;
-        if self.find_location(&name).is_ok() {
-            return Err(StoreError::Conflict(format!("a location called '{name}' already exists")));
-        }
-        let id = new_id();
-        self.write(session, |tx| {
-            tx.insert(
-                "locations",
-                &id,
-                vec![
-                    ("name", text(&name)),
-                    ("timezone", text(tz.name())),
-                    ("address", opt_text(address.clone())),
-                    ("phone", opt_text(phone.clone())),
-                    ("active", int(1)),
-                ],
-            )?;
-            tx.audit(Entry::new("directory", "create").record(&id).detail(format!("location {name}")))
-        })?;
+        let id = self.write(session, |tx| tx.add_location(&l))?;
         self.location(&id)
     }
 
     pub fn location(&self, id: &str) -> Result<Location> {
         self.conn()
-            .query_row(&format!("SELECT {LOCATION_COLS} FROM locations WHERE id = ?1"), [id], read_location)
+            .query_row(
+                &format!("SELECT {LOCATION_COLS} FROM locations WHERE id = ?1"),
+                [id],
+                read_location,
+            )
             .optional()?
             .ok_or_else(|| StoreError::not_found("location", id))
     }
 
     pub fn locations(&self) -> Result<Vec<Location>> {
-        let mut stmt = self.conn().prepare(&format!("SELECT {LOCATION_COLS} FROM locations ORDER BY name"))?;
-        let v = stmt.query_map([], read_location)?.collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {LOCATION_COLS} FROM locations ORDER BY name"
+        ))?;
+        let v = stmt
+            .query_map([], read_location)?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
@@ -266,16 +233,27 @@ impl Store {
         let loc = self.find_location(location_id)?;
         let name = validate::name("room name", name).or_invalid()?;
         if self.find_room(&loc.id, &name).is_ok() {
-            return Err(StoreError::Conflict(format!("{} already has a room called '{name}'", loc.name)));
+            return Err(StoreError::Conflict(format!(
+                "{} already has a room called '{name}'",
+                loc.name
+            )));
         }
         let id = new_id();
         self.write(session, |tx| {
             tx.insert(
                 "rooms",
                 &id,
-                vec![("location_id", text(&loc.id)), ("name", text(&name)), ("active", int(1))],
+                vec![
+                    ("location_id", text(&loc.id)),
+                    ("name", text(&name)),
+                    ("active", int(1)),
+                ],
             )?;
-            tx.audit(Entry::new("directory", "create").record(&id).detail(format!("room {name} at {}", loc.name)))
+            tx.audit(
+                Entry::new("directory", "create")
+                    .record(&id)
+                    .detail(format!("room {name} at {}", loc.name)),
+            )
         })?;
         Ok(Room {
             id,
@@ -286,9 +264,9 @@ impl Store {
     }
 
     pub fn rooms(&self, location_id: &str) -> Result<Vec<Room>> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT id, location_id, name, active FROM rooms WHERE location_id = ?1 ORDER BY name")?;
+        let mut stmt = self.conn().prepare(
+            "SELECT id, location_id, name, active FROM rooms WHERE location_id = ?1 ORDER BY name",
+        )?;
         let v = stmt
             .query_map([location_id], |r| {
                 Ok(Room {
@@ -310,47 +288,33 @@ impl Store {
             .ok_or_else(|| StoreError::not_found("room", key))
     }
 
-    pub fn add_appointment_type(&mut self, session: &Session, t: NewAppointmentType) -> Result<AppointmentType> {
-        session.require(Permission::ScheduleManage)?;
-        let name = validate::name("appointment type name", &t.name).or_invalid()?;
-        let color = validate::color(&t.color).or_invalid()?;
-        if !(5..=480).contains(&t.duration_minutes) {
-            return Err(StoreError::invalid("an appointment type lasts from 5 to 480 minutes"));
-        }
-        if !(1..=100).contains(&t.capacity) {
-            return Err(StoreError::invalid("an appointment type's capacity is from 1 to 100 patients"));
-        }
-        if self.find_appointment_type(&name).is_ok() {
-            return Err(StoreError::Conflict(format!("an appointment type called '{name}' already exists")));
-        }
-        let id = new_id();
-        self.write(session, |tx| {
-            tx.insert(
-                "appointment_types",
-                &id,
-                vec![
-                    ("name", text(&name)),
-                    ("duration_minutes", int(t.duration_minutes)),
-                    ("color", text(&color)),
-                    ("capacity", int(t.capacity)),
-                    ("active", int(1)),
-                ],
-            )?;
-            tx.audit(Entry::new("directory", "create").record(&id).detail(format!("appointment type {name}")))
-        })?;
+    pub fn add_appointment_type(
+        &mut self,
+        session: &Session,
+        t: NewAppointmentType,
+    ) -> Result<AppointmentType> {
+        let id = self.write(session, |tx| tx.add_appointment_type(&t))?;
         self.appointment_type(&id)
     }
 
     pub fn appointment_type(&self, id: &str) -> Result<AppointmentType> {
         self.conn()
-            .query_row(&format!("SELECT {TYPE_COLS} FROM appointment_types WHERE id = ?1"), [id], read_type)
+            .query_row(
+                &format!("SELECT {TYPE_COLS} FROM appointment_types WHERE id = ?1"),
+                [id],
+                read_type,
+            )
             .optional()?
             .ok_or_else(|| StoreError::not_found("appointment type", id))
     }
 
     pub fn appointment_types(&self) -> Result<Vec<AppointmentType>> {
-        let mut stmt = self.conn().prepare(&format!("SELECT {TYPE_COLS} FROM appointment_types ORDER BY name"))?;
-        let v = stmt.query_map([], read_type)?.collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {TYPE_COLS} FROM appointment_types ORDER BY name"
+        ))?;
+        let v = stmt
+            .query_map([], read_type)?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
@@ -366,5 +330,150 @@ impl Store {
             )
             .optional()?
             .ok_or_else(|| StoreError::not_found("appointment type", key))
+    }
+}
+
+/// The directory writes inside a larger transaction (FHIR import, the demo
+/// clinic); the `Store` methods above run these in a transaction of their own.
+impl crate::write::Tx<'_> {
+    pub fn add_provider(&mut self, p: &NewProvider) -> Result<String> {
+        self.session().require(Permission::ScheduleManage)?;
+        let given = validate::name("given name", &p.given_name).or_invalid()?;
+        let family = validate::name("family name", &p.family_name).or_invalid()?;
+        let npi = p
+            .npi
+            .as_deref()
+            .map(validate::npi)
+            .transpose()
+            .or_invalid()?;
+        let specialty = validate::text("specialty", p.specialty.as_deref(), 100).or_invalid()?;
+        let credentials =
+            validate::text("credentials", p.credentials.as_deref(), 40).or_invalid()?;
+        if let Some(n) = &npi {
+            let taken: bool = self
+                .conn()
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM providers WHERE npi = ?1)")?
+                .query_row([n], |r| r.get(0))?;
+            if taken {
+                return Err(StoreError::Conflict(format!(
+                    "a provider with NPI {n} already exists"
+                )));
+            }
+        }
+        let id = new_id();
+        self.insert(
+            "providers",
+            &id,
+            vec![
+                ("given_name", text(&given)),
+                ("family_name", text(&family)),
+                ("npi", opt_text(npi)),
+                ("specialty", opt_text(specialty)),
+                ("credentials", opt_text(credentials)),
+                ("active", int(1)),
+            ],
+        )?;
+        self.audit(
+            Entry::new("directory", "create")
+                .record(&id)
+                .detail(format!("provider {given} {family}")),
+        )?;
+        Ok(id)
+    }
+
+    pub fn add_location(&mut self, l: &NewLocation) -> Result<String> {
+        self.session().require(Permission::ScheduleManage)?;
+        let name = validate::name("location name", &l.name).or_invalid()?;
+        let tz = match &l.timezone {
+            Some(t) => ClinicZone::parse(t)?,
+            None => self.zone(),
+        };
+        let address = validate::text("address", l.address.as_deref(), 200).or_invalid()?;
+        let phone = l
+            .phone
+            .as_deref()
+            .map(validate::phone)
+            .transpose()
+            .or_invalid()?;
+        // As `Store::find_location`: by id or by name, ignoring case.
+        let taken: bool = self
+            .conn()
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM locations WHERE id = ?1 OR lower(name) = lower(?1))",
+            )?
+            .query_row([&name], |r| r.get(0))?;
+        if taken {
+            return Err(StoreError::Conflict(format!(
+                "a location called '{name}' already exists"
+            )));
+        }
+        let id = new_id();
+        self.insert(
+            "locations",
+            &id,
+            vec![
+                ("name", text(&name)),
+                ("timezone", text(tz.name())),
+                ("address", opt_text(address)),
+                ("phone", opt_text(phone)),
+                ("active", int(1)),
+            ],
+        )?;
+        self.audit(
+            Entry::new("directory", "create")
+                .record(&id)
+                .detail(format!("location {name}")),
+        )?;
+        Ok(id)
+    }
+
+    pub fn add_appointment_type(&mut self, t: &NewAppointmentType) -> Result<String> {
+        self.session().require(Permission::ScheduleManage)?;
+        let name = validate::name("appointment type name", &t.name).or_invalid()?;
+        let color = validate::color(&t.color).or_invalid()?;
+        if !(5..=480).contains(&t.duration_minutes) {
+            return Err(StoreError::invalid(
+                "an appointment type lasts from 5 to 480 minutes",
+            ));
+        }
+        if !(1..=100).contains(&t.capacity) {
+            return Err(StoreError::invalid(
+                "an appointment type's capacity is from 1 to 100 patients",
+            ));
+        }
+        if self.appointment_type_named(&name)?.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "an appointment type called '{name}' already exists"
+            )));
+        }
+        let id = new_id();
+        self.insert(
+            "appointment_types",
+            &id,
+            vec![
+                ("name", text(&name)),
+                ("duration_minutes", int(t.duration_minutes)),
+                ("color", text(&color)),
+                ("capacity", int(t.capacity)),
+                ("active", int(1)),
+            ],
+        )?;
+        self.audit(
+            Entry::new("directory", "create")
+                .record(&id)
+                .detail(format!("appointment type {name}")),
+        )?;
+        Ok(id)
+    }
+
+    /// As `Store::find_appointment_type`: by id or by name, ignoring case.
+    pub fn appointment_type_named(&self, key: &str) -> Result<Option<AppointmentType>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT {TYPE_COLS} FROM appointment_types WHERE id = ?1 OR lower(name) = lower(?1) ORDER BY id = ?1 DESC LIMIT 1"
+            ))?
+            .query_row([key.trim()], read_type)
+            .optional()?)
     }
 }
