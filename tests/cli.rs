@@ -7,6 +7,7 @@ mod common;
 
 use common::{hhmm, run, s, Clinic, User, ADMIN};
 use serde_json::Value;
+use std::path::{Path, PathBuf};
 
 const DESK: User = User {
     name: "desk",
@@ -1049,4 +1050,66 @@ fn init_with_a_short_password_leaves_nothing_behind() {
         &[("CLINICDESK_PASSWORD", ADMIN.password)],
     )
     .fails(2, "unknown time zone 'Mars/Olympus'");
+}
+
+fn fhir_example(name: &str) -> PathBuf {
+    let base = std::env::var_os("CLINICDESK_TEST_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fetched"));
+    let path = base.join("fhir-r4-examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/fetch-test-data.sh",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn fhir_import_and_export_through_the_command_line() {
+    let clinic = Clinic::new();
+    let patient = fhir_example("Patient-example.json");
+    let report = clinic.json(&ADMIN, &["fhir", "import", patient.to_str().unwrap()]);
+    assert_eq!(report["imported"][0]["resource"], "Patient/example");
+    let found = clinic.json(&ADMIN, &["patient", "search", "Chalmers"]);
+    assert_eq!(s(&found[0], "birth_date"), "1974-12-25");
+    // An animal cannot be a patient: all or nothing, with the reason.
+    let animal = fhir_example("Patient-animal.json");
+    clinic
+        .run_as(&ADMIN, &["fhir", "import", animal.to_str().unwrap()])
+        .fails(1, "Patient/animal: it is an animal");
+    let out = clinic.dir().join("export.json");
+    clinic
+        .run_as(&ADMIN, &["fhir", "export", "--out", out.to_str().unwrap()])
+        .ok();
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(bundle["resourceType"], "Bundle");
+    assert!(bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["resource"]["birthDate"] == "1974-12-25"));
+    // Front-desk staff may not export the clinic.
+    let desk = User {
+        name: "frontdesk",
+        password: "front-desk-password",
+    };
+    clinic
+        .run_with(
+            &ADMIN,
+            &[
+                "user",
+                "add",
+                desk.name,
+                "--role",
+                "front-desk",
+                "--name",
+                "Front Desk",
+            ],
+            &[("CLINICDESK_NEW_PASSWORD", desk.password)],
+        )
+        .ok();
+    clinic
+        .run_as(&desk, &["fhir", "export"])
+        .fails(1, "may not export FHIR data");
 }

@@ -28,14 +28,20 @@ pub use write::Tx;
 pub mod booking;
 pub mod changes;
 pub mod encounters;
+pub mod interop;
 mod prefs;
 pub mod schedule;
 pub mod views;
 
 pub use booking::{Appointment, BookingRequest, NextAvailableQuery, OpenTime, RecordedAppointment};
 pub use changes::Change;
-pub use directory::{AppointmentType, Location, NewAppointmentType, NewLocation, NewProvider, Provider, Room};
+pub use directory::{
+    AppointmentType, Location, NewAppointmentType, NewLocation, NewProvider, Provider, Room,
+};
 pub use encounters::{AdHocEncounter, Encounter, Note, NoteContent};
 pub use patients::{Coverage, CoverageInput, Patient, PatientInput, PatientSummary};
-pub use schedule::{ExceptionInput, MaterializeReport, RecordedSlot, ScheduleException, Slot, Template, TemplateInput};
+pub use schedule::{
+    ExceptionInput, MaterializeReport, RecordedSlot, ScheduleException, Slot, Template,
+    TemplateInput,
+};
 pub use views::{CalendarView, FlowRow};

@@ -1,14 +1,11 @@
 //! One module per command group. `init` works without a login; every other
 //! command opens the store and logs the acting user in first.
-//!
-//! The FHIR (`fhir import/export`) and demo-clinic (`demo`) commands come as
-//! two more modules here once their crates exist: a variant in `Command`,
-//! a `mod` line, and one arm in `run`.
 
 mod appointment;
 mod audit;
 mod clinical;
 mod directory;
+mod fhir;
 mod flow;
 mod info;
 mod init;
@@ -65,6 +62,9 @@ pub enum Command {
     /// The audit trail
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// FHIR R4 import and export
+    #[command(subcommand)]
+    Fhir(fhir::FhirCmd),
     /// Replace the store's encryption key (administrators; key-file stores
     /// take the new passphrase from CLINICDESK_NEW_KEY_PASSPHRASE or a prompt)
     Rekey,
@@ -92,6 +92,7 @@ pub fn run(g: &Global, cmd: Command) -> Result<()> {
         Command::Note(c) => clinical::note(ctx, c),
         Command::Preferences(c) => prefs::run(ctx, c),
         Command::Audit(c) => audit::run(ctx, c),
+        Command::Fhir(c) => fhir::run(ctx, c),
         Command::Rekey => rekey::run(ctx),
     }
 }
