@@ -1113,3 +1113,48 @@ fn fhir_import_and_export_through_the_command_line() {
         .run_as(&desk, &["fhir", "export"])
         .fails(1, "may not export FHIR data");
 }
+
+#[test]
+fn demo_fills_a_clinic_that_the_other_commands_can_use() {
+    let clinic = Clinic::new();
+    let report = clinic.json(
+        &ADMIN,
+        &[
+            "demo",
+            "--providers",
+            "2",
+            "--patients",
+            "60",
+            "--days",
+            "21",
+        ],
+    );
+    assert_eq!(report["providers"], 2);
+    assert_eq!(report["patients"], 60);
+    assert!(report["appointments"].as_u64().unwrap() > 50, "{report:#}");
+    let providers = clinic.json(&ADMIN, &["provider", "list"]);
+    assert_eq!(providers.as_array().unwrap().len(), 2);
+    // The board shows today's visits (none on a weekend: the demo clinic works Monday to Friday).
+    let board = clinic.json(&ADMIN, &["flow-board"]);
+    assert_eq!(
+        board.as_array().unwrap().len() as u64,
+        report["today_appointments"].as_u64().unwrap(),
+        "{report:#}"
+    );
+    clinic.run_as(&ADMIN, &["audit", "verify"]).ok();
+    // A second run refuses rather than doubling the clinic.
+    clinic
+        .run_as(
+            &ADMIN,
+            &[
+                "demo",
+                "--providers",
+                "2",
+                "--patients",
+                "60",
+                "--days",
+                "21",
+            ],
+        )
+        .fails(1, "demo");
+}

@@ -757,10 +757,20 @@ impl Store {
                 .and_utc()
                 .timestamp()
                 + 14 * 3600;
+        // Name only the filters given, so the planner picks the matching index.
+        let provider = if q.provider_id.is_some() {
+            "provider_id = ?3"
+        } else {
+            "?3 IS NULL"
+        };
+        let location = if q.location_id.is_some() {
+            "location_id = ?4"
+        } else {
+            "?4 IS NULL"
+        };
         let mut stmt = conn.prepare(&format!(
             "SELECT {SLOT_COLS} FROM slots
-             WHERE starts_at >= ?1 AND starts_at < ?2 AND status = 'open'
-               AND (?3 IS NULL OR provider_id = ?3) AND (?4 IS NULL OR location_id = ?4)
+             WHERE {provider} AND {location} AND starts_at >= ?1 AND starts_at < ?2 AND status = 'open'
                AND (appointment_type_id IS NULL OR appointment_type_id = ?5)
              ORDER BY starts_at, provider_id LIMIT 20000"
         ))?;

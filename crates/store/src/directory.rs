@@ -84,7 +84,7 @@ pub struct NewAppointmentType {
     pub capacity: i64,
 }
 
-fn read_provider(r: &rusqlite::Row) -> rusqlite::Result<Provider> {
+pub(crate) fn read_provider(r: &rusqlite::Row) -> rusqlite::Result<Provider> {
     Ok(Provider {
         id: r.get(0)?,
         given_name: r.get(1)?,
@@ -96,7 +96,7 @@ fn read_provider(r: &rusqlite::Row) -> rusqlite::Result<Provider> {
     })
 }
 
-fn read_location(r: &rusqlite::Row) -> rusqlite::Result<Location> {
+pub(crate) fn read_location(r: &rusqlite::Row) -> rusqlite::Result<Location> {
     Ok(Location {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -107,7 +107,7 @@ fn read_location(r: &rusqlite::Row) -> rusqlite::Result<Location> {
     })
 }
 
-fn read_type(r: &rusqlite::Row) -> rusqlite::Result<AppointmentType> {
+pub(crate) fn read_type(r: &rusqlite::Row) -> rusqlite::Result<AppointmentType> {
     Ok(AppointmentType {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -118,9 +118,10 @@ fn read_type(r: &rusqlite::Row) -> rusqlite::Result<AppointmentType> {
     })
 }
 
-const PROVIDER_COLS: &str = "id, given_name, family_name, npi, specialty, credentials, active";
-const LOCATION_COLS: &str = "id, name, timezone, address, phone, active";
-const TYPE_COLS: &str = "id, name, duration_minutes, color, capacity, active";
+pub(crate) const PROVIDER_COLS: &str =
+    "id, given_name, family_name, npi, specialty, credentials, active";
+pub(crate) const LOCATION_COLS: &str = "id, name, timezone, address, phone, active";
+pub(crate) const TYPE_COLS: &str = "id, name, duration_minutes, color, capacity, active";
 
 impl Store {
     pub fn add_provider(&mut self, session: &Session, p: NewProvider) -> Result<Provider> {

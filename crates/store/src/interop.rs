@@ -5,7 +5,10 @@
 
 use crate::audit::Entry;
 use crate::booking::{load_appointment, read_appointment, Appointment, APPOINTMENT_SELECT};
-use crate::directory::{AppointmentType, Location, Provider};
+use crate::directory::{
+    read_location, read_provider, read_type, AppointmentType, Location, Provider, LOCATION_COLS,
+    PROVIDER_COLS, TYPE_COLS,
+};
 use crate::encounters::{load_encounter, Encounter};
 use crate::error::{Result, StoreError};
 use crate::patients::{load_patient, Patient};
@@ -438,40 +441,21 @@ impl Tx<'_> {
     }
 
     fn all_types(&self) -> Result<Vec<AppointmentType>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id, name, duration_minutes, color, capacity, active FROM appointment_types ORDER BY name",
-        )?;
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {TYPE_COLS} FROM appointment_types ORDER BY name"
+        ))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(AppointmentType {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    duration_minutes: r.get(2)?,
-                    color: r.get(3)?,
-                    capacity: r.get(4)?,
-                    active: r.get(5)?,
-                })
-            })?
+            .query_map([], read_type)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
     fn providers_in(&self, only: Option<&BTreeSet<String>>) -> Result<Vec<Provider>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id, given_name, family_name, npi, specialty, credentials, active FROM providers ORDER BY id",
-        )?;
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {PROVIDER_COLS} FROM providers ORDER BY id"
+        ))?;
         let rows: Vec<Provider> = stmt
-            .query_map([], |r| {
-                Ok(Provider {
-                    id: r.get(0)?,
-                    given_name: r.get(1)?,
-                    family_name: r.get(2)?,
-                    npi: r.get(3)?,
-                    specialty: r.get(4)?,
-                    credentials: r.get(5)?,
-                    active: r.get(6)?,
-                })
-            })?
+            .query_map([], read_provider)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows
             .into_iter()
@@ -480,20 +464,11 @@ impl Tx<'_> {
     }
 
     fn locations_in(&self, only: Option<&BTreeSet<String>>) -> Result<Vec<Location>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id, name, timezone, address, phone, active FROM locations ORDER BY id",
-        )?;
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {LOCATION_COLS} FROM locations ORDER BY id"
+        ))?;
         let rows: Vec<Location> = stmt
-            .query_map([], |r| {
-                Ok(Location {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    timezone: r.get(2)?,
-                    address: r.get(3)?,
-                    phone: r.get(4)?,
-                    active: r.get(5)?,
-                })
-            })?
+            .query_map([], read_location)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows
             .into_iter()

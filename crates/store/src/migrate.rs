@@ -23,6 +23,7 @@ macro_rules! migration {
 pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_initial.sql"),
     migration!(2, "0002_fhir_links.sql"),
+    migration!(3, "0003_day_view_indexes.sql"),
 ];
 
 pub fn latest() -> i64 {

@@ -533,7 +533,8 @@ impl Tx<'_> {
         // Block the open slots it covers; booked patients stay booked and are listed.
         let covered: Vec<(String, String)> = {
             let mut stmt = self.conn().prepare(
-                "SELECT id, status FROM slots WHERE starts_at < ?2 AND ends_at > ?1
+                // Slots and visits last at most 8 hours: that bounds the index range.
+                "SELECT id, status FROM slots WHERE starts_at < ?2 AND starts_at > ?1 - 28800 AND ends_at > ?1
                    AND (?3 IS NULL OR provider_id = ?3) AND (?4 IS NULL OR location_id = ?4)",
             )?;
             let v = stmt
@@ -551,7 +552,7 @@ impl Tx<'_> {
         }
         let affected: Vec<String> = {
             let mut stmt = self.conn().prepare(
-                "SELECT id FROM appointments WHERE starts_at < ?2 AND ends_at > ?1
+                "SELECT id FROM appointments WHERE starts_at < ?2 AND starts_at > ?1 - 28800 AND ends_at > ?1
                    AND status NOT IN ('cancelled', 'no-show', 'completed')
                    AND (?3 IS NULL OR provider_id = ?3) AND (?4 IS NULL OR location_id = ?4)
                  ORDER BY starts_at",

@@ -4,6 +4,7 @@
 mod appointment;
 mod audit;
 mod clinical;
+mod demo;
 mod directory;
 mod fhir;
 mod flow;
@@ -62,6 +63,8 @@ pub enum Command {
     /// The audit trail
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// Fill the clinic with a synthetic demo clinic (for first runs and trials)
+    Demo(demo::DemoArgs),
     /// FHIR R4 import and export
     #[command(subcommand)]
     Fhir(fhir::FhirCmd),
@@ -92,6 +95,7 @@ pub fn run(g: &Global, cmd: Command) -> Result<()> {
         Command::Note(c) => clinical::note(ctx, c),
         Command::Preferences(c) => prefs::run(ctx, c),
         Command::Audit(c) => audit::run(ctx, c),
+        Command::Demo(a) => demo::run(ctx, a),
         Command::Fhir(c) => fhir::run(ctx, c),
         Command::Rekey => rekey::run(ctx),
     }
