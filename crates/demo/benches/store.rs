@@ -1,0 +1,691 @@
+//! Store benchmarks on a demo clinic: by default 100,000 patients and about
+//! 1,000,000 appointments (BENCH_PATIENTS, BENCH_APPOINTMENTS for other sizes).
+//! Run through `bench/run.sh`, which gives them a persistent OS keychain.
+//!
+//! The encrypted data set takes minutes to make, so it is kept under
+//! `$CLINICDESK_BENCH_DIR` (default `~/.cache/clinicdesk/bench`) and made
+//! again only when its marker does not match this build. Every run works on
+//! a fresh copy of it, so earlier runs' bookings never change what is
+//! measured. The plain-SQLite twin cannot be reopened through the store API
+//! (it has no key to look up), so it is made again, from the same spec and
+//! seed, at the start of every run.
+//!
+//! Benchmarks (each a real store operation, audit entry and commit included):
+//! - `open/sqlcipher`: `Store::open` with `Unlock::default()`: keychain, key check, migration check.
+//! - `book/sqlcipher`, `book/plain`: `Store::book` of a patient into a free future
+//!   slot, a fresh one each iteration, so every booking passes every rule and is written.
+//! - `week_view/sqlcipher`: `Store::week_view` of one provider.
+//! - `flow_board/sqlcipher`: `Store::flow_board` of one location on the data set's today.
+//! - `search_patients/sqlcipher`: `Store::search_patients` by a name prefix (50 results at most).
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use clinicdesk_demo::{generate, DemoReport, DemoSpec, Progress, GENERATOR_VERSION};
+use clinicdesk_domain::{ClinicZone, Role};
+use clinicdesk_keys::Keychain;
+use clinicdesk_store::{BookingRequest, KeySetup, NewClinic, NewUser, Session, Store, Unlock};
+use criterion::{Criterion, SamplingMode};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration as StdDuration, Instant};
+
+const ZONE: &str = "America/New_York";
+const ADMIN: &str = "admin";
+const PASSWORD: &str = "benchmark password";
+const DAYS: u32 = 365;
+const SEARCH_PREFIXES: &[&str] = &[
+    "Smi", "Joh", "Gar", "Mar", "Lee", "Ngu", "Pat", "Kim", "And", "Tho", "Rob", "Wal",
+];
+const SEARCH_LIMIT: usize = 50;
+
+/// The targets, in milliseconds (median).
+const TARGETS: &[(&str, f64)] = &[
+    ("open/sqlcipher", 200.0),
+    ("book/sqlcipher", 1.0),
+    ("book/plain", f64::NAN),
+    ("week_view/sqlcipher", 2.0),
+    ("flow_board/sqlcipher", 2.0),
+    ("search_patients/sqlcipher", 5.0),
+];
+
+struct Config {
+    root: PathBuf,
+    /// Set by `bench/run.sh --no-fsync` (run under eatmydata): a diagnostic
+    /// that shows what an operation costs besides waiting for the disk.
+    no_fsync: bool,
+    /// BENCH_PLAIN=0: skip the plain-SQLite twin (diagnostic runs; no ratio then).
+    plain: bool,
+    /// BENCH_CACHE_MIB=N: a diagnostic that gives the benchmark's encrypted
+    /// connection an N MiB page cache instead of the store's 32 MiB.
+    cache_mib: Option<u64>,
+    patients: u32,
+    appointments: u64,
+}
+
+fn config() -> Config {
+    let root = std::env::var_os("CLINICDESK_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
+                .join(".cache/clinicdesk/bench")
+        });
+    let num = |name: &str, default: u64| -> u64 {
+        std::env::var(name)
+            .ok()
+            .map(|v| {
+                v.replace('_', "")
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{name}={v} is not a number"))
+            })
+            .unwrap_or(default)
+    };
+    Config {
+        root,
+        no_fsync: std::env::var("BENCH_NO_FSYNC").is_ok_and(|v| v == "1"),
+        plain: std::env::var("BENCH_PLAIN").map_or(true, |v| v != "0"),
+        cache_mib: std::env::var("BENCH_CACHE_MIB")
+            .ok()
+            .map(|v| v.parse().expect("BENCH_CACHE_MIB is a number of MiB")),
+        patients: num("BENCH_PATIENTS", 100_000) as u32,
+        appointments: num("BENCH_APPOINTMENTS", 1_000_000),
+    }
+}
+
+/// What a cached data set was made from; it is used only when all of it matches.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct Marker {
+    generator_version: u32,
+    schema: i64,
+    patients: u32,
+    appointments: u64,
+    spec: DemoSpec,
+    report: DemoReport,
+    generation_seconds: f64,
+    phase_seconds: BTreeMap<String, f64>,
+    db_bytes: u64,
+}
+
+fn new_clinic(key: KeySetup) -> NewClinic {
+    NewClinic {
+        name: "Benchmark Health".into(),
+        timezone: ClinicZone::parse(ZONE).expect("zone"),
+        admin: NewUser {
+            username: ADMIN.into(),
+            display_name: "Benchmark Admin".into(),
+            role: Role::Admin,
+            password: PASSWORD.into(),
+            provider_id: None,
+        },
+        key,
+    }
+}
+
+/// Generates with progress on stderr; returns the seconds each phase took.
+fn timed_generate(
+    store: &mut Store,
+    admin: &Session,
+    spec: &DemoSpec,
+    label: &str,
+) -> (DemoReport, f64, BTreeMap<String, f64>) {
+    let started = Instant::now();
+    let mut phases: BTreeMap<String, f64> = BTreeMap::new();
+    let mut phase_start = Instant::now();
+    let mut last_shown = (String::new(), 0u64);
+    let report = generate(store, admin, spec, &mut |p: Progress| {
+        if p.done == 0 {
+            phase_start = Instant::now();
+        }
+        let tenth = p.done * 10 / p.total.max(1);
+        if last_shown.0 != p.phase || last_shown.1 != tenth {
+            eprintln!(
+                "[{label} {:>6.1}s] {:<12} {:>3}% ({}/{})",
+                started.elapsed().as_secs_f64(),
+                p.phase,
+                p.done * 100 / p.total.max(1),
+                p.done,
+                p.total
+            );
+            last_shown = (p.phase.to_string(), tenth);
+        }
+        if p.done == p.total {
+            phases.insert(p.phase.to_string(), phase_start.elapsed().as_secs_f64());
+        }
+    })
+    .expect("generate the demo clinic");
+    (report, started.elapsed().as_secs_f64(), phases)
+}
+
+fn db_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// The most recent weekday up to today in the clinic's zone: the data set's today.
+fn data_set_today() -> NaiveDate {
+    let mut d = ClinicZone::parse(ZONE).expect("zone").today();
+    while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+        d -= Duration::days(1);
+    }
+    d
+}
+
+/// The cached encrypted data set, made if missing or stale.
+fn ensure_data_set(cfg: &Config) -> (PathBuf, Marker) {
+    let set = cfg
+        .root
+        .join(format!("set-{}p-{}a", cfg.patients, cfg.appointments));
+    let pristine = set.join("pristine");
+    let marker_path = set.join("marker.json");
+    let wanted = |m: &Marker| {
+        m.generator_version == GENERATOR_VERSION
+            && m.schema == clinicdesk_store::latest_schema()
+            && m.patients == cfg.patients
+            && m.appointments == cfg.appointments
+    };
+    if let Some(m) = std::fs::read(&marker_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Marker>(&b).ok())
+    {
+        if wanted(&m) {
+            match Store::open(&pristine, &Unlock::default()) {
+                Ok(_) => {
+                    eprintln!("bench: using the cached data set in {}", set.display());
+                    return (pristine, m);
+                }
+                Err(e) => {
+                    eprintln!("bench: the cached data set does not open ({e}); making it again")
+                }
+            }
+        } else {
+            eprintln!(
+                "bench: the cached data set was made by another version or size; making it again"
+            );
+        }
+    }
+    if set.exists() {
+        std::fs::remove_dir_all(&set).expect("remove the stale data set");
+    }
+    std::fs::create_dir_all(&set).expect("create the data set directory");
+    let spec = DemoSpec::for_appointments(cfg.appointments, cfg.patients, DAYS, data_set_today());
+    eprintln!(
+        "bench: making the encrypted data set: {} providers, {} patients, {} days (about {} appointments)",
+        spec.providers,
+        spec.patients,
+        spec.days,
+        spec.estimated_appointments()
+    );
+    let (mut store, admin) = Store::create(
+        &pristine,
+        new_clinic(KeySetup::Keychain(Keychain::default())),
+    )
+    .expect("create the store");
+    let (report, secs, phases) = timed_generate(&mut store, &admin, &spec, "sqlcipher");
+    drop(store);
+    let marker = Marker {
+        generator_version: GENERATOR_VERSION,
+        schema: clinicdesk_store::latest_schema(),
+        patients: cfg.patients,
+        appointments: cfg.appointments,
+        spec,
+        report,
+        generation_seconds: secs,
+        phase_seconds: phases,
+        db_bytes: db_bytes(&pristine),
+    };
+    std::fs::write(
+        &marker_path,
+        serde_json::to_vec_pretty(&marker).expect("marker json"),
+    )
+    .expect("write the marker");
+    eprintln!("bench: data set made in {secs:.1}s: {:?}", marker.report);
+    (pristine, marker)
+}
+
+/// A fresh working copy of the data set (same store id, so the same keychain entry).
+fn working_copy(pristine: &Path, work: &Path) {
+    if work.exists() {
+        std::fs::remove_dir_all(work).expect("remove the old working copy");
+    }
+    std::fs::create_dir_all(work).expect("create the working copy");
+    for entry in std::fs::read_dir(pristine).expect("read the data set") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), work.join(entry.file_name())).expect("copy the data set");
+    }
+}
+
+/// Every benchmark starts from the same state: nothing left to write back
+/// (`sync`), and both databases read once so they are in the OS page cache,
+/// as on a desktop that has had the clinic open for a while.
+fn settle(files: &[PathBuf]) {
+    let _ = std::process::Command::new("sync").status();
+    for f in files {
+        if let Ok(mut file) = std::fs::File::open(f) {
+            let started = Instant::now();
+            let n = std::io::copy(&mut file, &mut std::io::sink()).unwrap_or(0);
+            eprintln!(
+                "bench: read {} ({:.1} GB) into the page cache in {:.1}s",
+                f.display(),
+                n as f64 / 1e9,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
+/// Free future 15-minute slots, each paired with a new patient who is free
+/// then, in a shuffled order: every booking from this list succeeds.
+fn booking_candidates(
+    store: &mut Store,
+    admin: &Session,
+    spec: &DemoSpec,
+    report: &DemoReport,
+) -> Vec<BookingRequest> {
+    let follow_up = store
+        .find_appointment_type("Follow-up")
+        .expect("Follow-up type")
+        .id;
+    let mut free: Vec<(i64, String)> = Vec::new();
+    let first = report.today + Duration::days(1);
+    for p in store.providers().expect("providers") {
+        let cal = store
+            .calendar(admin, &p.id, first, report.last_day)
+            .expect("calendar");
+        let mut taken: HashSet<i64> = HashSet::new();
+        for a in cal.appointments.iter().filter(|a| a.status.is_active()) {
+            let mut t = a.starts_at;
+            while t < a.ends_at {
+                taken.insert(t);
+                t += 15 * 60;
+            }
+        }
+        for s in cal.slots {
+            if s.status == "open"
+                && s.appointment_type_id.is_none()
+                && s.ends_at - s.starts_at == 15 * 60
+                && !taken.contains(&s.starts_at)
+            {
+                free.push((s.starts_at, s.id));
+            }
+        }
+    }
+    // Fisher–Yates with a fixed seed: bookings land all over the calendar.
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for i in (1..free.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        free.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    let pool: Vec<String> = spec
+        .new_patient_mrns()
+        .iter()
+        .take(500)
+        .map(|mrn| {
+            store.search_patients(admin, mrn, 1).expect("search")[0]
+                .id
+                .clone()
+        })
+        .collect();
+    assert!(!pool.is_empty(), "the data set has no new patients to book");
+    // The n-th booking at a given time goes to the n-th pool patient, so no
+    // patient is ever booked twice at once.
+    let mut at_time: HashMap<i64, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(free.len());
+    for (starts_at, slot_id) in free {
+        let n = at_time.entry(starts_at).or_default();
+        if *n < pool.len() {
+            out.push(BookingRequest {
+                patient_id: pool[*n].clone(),
+                slot_id: Some(slot_id),
+                appointment_type_id: Some(follow_up.clone()),
+                reason: Some("Blood pressure check".into()),
+                ..Default::default()
+            });
+            *n += 1;
+        }
+    }
+    out
+}
+
+/// Per-operation times, for percentiles beside criterion's own statistics.
+#[derive(Default)]
+struct Recorder(BTreeMap<String, Vec<f64>>);
+
+impl Recorder {
+    fn time<T>(&mut self, name: &str, f: impl FnOnce() -> T) -> (T, StdDuration) {
+        let t = Instant::now();
+        let out = f();
+        let d = t.elapsed();
+        self.0
+            .entry(name.to_string())
+            .or_default()
+            .push(d.as_secs_f64() * 1e3);
+        (out, d)
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
+
+fn criterion_estimate(id: &str) -> Option<(f64, f64, f64, f64)> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"));
+    let home = std::env::var_os("CRITERION_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target.join("criterion"));
+    let raw = std::fs::read(home.join(id).join("new/estimates.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&raw).ok()?;
+    let ms = |k: &str, f: &str| v[k][f].as_f64().map(|ns| ns / 1e6);
+    Some((
+        ms("median", "point_estimate")?,
+        ms("median_abs_dev", "point_estimate")?,
+        v["median"]["confidence_interval"]["lower_bound"].as_f64()? / 1e6,
+        v["median"]["confidence_interval"]["upper_bound"].as_f64()? / 1e6,
+    ))
+}
+
+fn main() {
+    let cfg = config();
+    std::fs::create_dir_all(&cfg.root).expect("create the bench directory");
+    if cfg.no_fsync {
+        eprintln!("bench: DIAGNOSTIC RUN: fsync is disabled (eatmydata); these figures are not durable-commit figures");
+    }
+    if let Some(mib) = cfg.cache_mib {
+        eprintln!("bench: DIAGNOSTIC RUN: the encrypted connection gets a {mib} MiB page cache (the store uses 32 MiB)");
+    }
+    let mut c = Criterion::default().configure_from_args();
+    let mut rec = Recorder::default();
+
+    let (pristine, marker) = ensure_data_set(&cfg);
+    let work = pristine.with_file_name("work");
+
+    // The plain twin first (same generator, same spec and seed): making it
+    // writes gigabytes, which must not push the encrypted working copy out
+    // of the OS page cache or leave writeback competing with the benchmarks.
+    let plain_dir = pristine.with_file_name("plain");
+    let mut plain_secs = f64::NAN;
+    let mut plain_phases = BTreeMap::new();
+    let mut plain_store = None;
+    if cfg.plain {
+        if plain_dir.exists() {
+            std::fs::remove_dir_all(&plain_dir).expect("remove the old plain store");
+        }
+        eprintln!("bench: making the plain-SQLite twin of the data set");
+        let (mut plain, plain_admin) = Store::create_unencrypted_for_benchmark(
+            &plain_dir,
+            new_clinic(KeySetup::Keychain(Keychain::default())),
+        )
+        .expect("create the plain store");
+        let (plain_report, secs, phases) =
+            timed_generate(&mut plain, &plain_admin, &marker.spec, "plain");
+        assert_eq!(
+            plain_report, marker.report,
+            "both stores hold the same data set"
+        );
+        plain_secs = secs;
+        plain_phases = phases;
+        plain_store = Some((plain, plain_admin));
+    }
+    working_copy(&pristine, &work);
+    settle(&[work.join("clinicdesk.db"), plain_dir.join("clinicdesk.db")]);
+
+    // Opening first, while nothing else holds the database open.
+    {
+        let mut g = c.benchmark_group("open");
+        g.bench_function("sqlcipher", |b| {
+            b.iter_custom(|iters| {
+                let mut total = StdDuration::ZERO;
+                for _ in 0..iters {
+                    let (store, d) = rec.time("open/sqlcipher", || {
+                        Store::open(&work, &Unlock::default()).expect("open")
+                    });
+                    total += d;
+                    drop(store);
+                }
+                total
+            })
+        });
+        g.finish();
+    }
+
+    let mut enc = Store::open(&work, &Unlock::default()).expect("open the working copy");
+    let enc_admin = enc.login(ADMIN, PASSWORD).expect("log in");
+
+    if let Some(mib) = cfg.cache_mib {
+        enc.write(&enc_admin, |tx| {
+            tx.conn()
+                .execute_batch(&format!("PRAGMA cache_size = -{}", mib * 1024))?;
+            Ok(())
+        })
+        .expect("set the page cache size");
+    }
+
+    let mut plain_store = plain_store.map(|(mut plain, plain_admin)| {
+        let slots =
+            booking_candidates(&mut plain, &plain_admin, &marker.spec, &marker.report).into_iter();
+        (plain, plain_admin, slots)
+    });
+    let mut enc_slots =
+        booking_candidates(&mut enc, &enc_admin, &marker.spec, &marker.report).into_iter();
+    eprintln!("bench: {} free future slots to book", enc_slots.len());
+
+    {
+        let mut g = c.benchmark_group("book");
+        g.sample_size(50)
+            .warm_up_time(StdDuration::from_secs(2))
+            .measurement_time(StdDuration::from_secs(6));
+        let mut stores = vec![("sqlcipher", &mut enc, &enc_admin, &mut enc_slots)];
+        if let Some((plain, plain_admin, plain_slots)) = plain_store.as_mut() {
+            stores.push(("plain", plain, &*plain_admin, plain_slots));
+        }
+        for (name, store, admin, slots) in stores {
+            let id = format!("book/{name}");
+            g.bench_function(name, |b| {
+                b.iter_custom(|iters| {
+                    let mut total = StdDuration::ZERO;
+                    for _ in 0..iters {
+                        let req = slots
+                            .next()
+                            .expect("ran out of free slots to book: make the data set larger");
+                        let (a, d) = rec.time(&id, || {
+                            store
+                                .book(admin, &req)
+                                .expect("a booking into a free slot succeeds")
+                        });
+                        total += d;
+                        debug_assert_eq!(a.status, clinicdesk_domain::AppointmentStatus::Booked);
+                    }
+                    total
+                })
+            });
+        }
+        g.finish();
+    }
+
+    let providers: Vec<String> = enc
+        .providers()
+        .expect("providers")
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let locations: Vec<String> = enc
+        .locations()
+        .expect("locations")
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    let today = marker.report.today;
+    {
+        let mut g = c.benchmark_group("week_view");
+        let mut n = 0usize;
+        g.bench_function("sqlcipher", |b| {
+            b.iter_custom(|iters| {
+                let mut total = StdDuration::ZERO;
+                for _ in 0..iters {
+                    // Provider by provider, weeks around today.
+                    let p = &providers[n % providers.len()];
+                    let day = today + Duration::days(7 * ((n / providers.len()) % 9) as i64 - 28);
+                    n += 1;
+                    let (v, d) = rec.time("week_view/sqlcipher", || {
+                        enc.week_view(&enc_admin, p, day).expect("week view")
+                    });
+                    total += d;
+                    assert!(!v.slots.is_empty());
+                }
+                total
+            })
+        });
+        g.finish();
+    }
+    {
+        let mut g = c.benchmark_group("flow_board");
+        // Slow enough per call that criterion's default 5,050-iteration ramp would take minutes.
+        g.sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .measurement_time(StdDuration::from_secs(10));
+        let mut n = 0usize;
+        g.bench_function("sqlcipher", |b| {
+            b.iter_custom(|iters| {
+                let mut total = StdDuration::ZERO;
+                for _ in 0..iters {
+                    let l = &locations[n % locations.len()];
+                    n += 1;
+                    let (rows, d) = rec.time("flow_board/sqlcipher", || {
+                        enc.flow_board(&enc_admin, Some(l), Some(today))
+                            .expect("flow board")
+                    });
+                    total += d;
+                    assert!(!rows.is_empty());
+                }
+                total
+            })
+        });
+        g.finish();
+    }
+    {
+        let mut g = c.benchmark_group("search_patients");
+        let mut n = 0usize;
+        g.bench_function("sqlcipher", |b| {
+            b.iter_custom(|iters| {
+                let mut total = StdDuration::ZERO;
+                for _ in 0..iters {
+                    let q = SEARCH_PREFIXES[n % SEARCH_PREFIXES.len()];
+                    n += 1;
+                    let (found, d) = rec.time("search_patients/sqlcipher", || {
+                        enc.search_patients(&enc_admin, q, SEARCH_LIMIT)
+                            .expect("search")
+                    });
+                    total += d;
+                    assert!(!found.is_empty());
+                }
+                total
+            })
+        });
+        g.finish();
+    }
+    c.final_summary();
+
+    // The summary: criterion's median (of per-sample means) and every call's percentiles.
+    let mut results = serde_json::Map::new();
+    println!();
+    println!(
+        "{:<28} {:>10} {:>9} {:>21} {:>9} {:>9} {:>9} {:>8} {:>7}",
+        "benchmark (ms)", "median", "MAD", "median 95% CI", "p10", "p90", "p99", "calls", "target"
+    );
+    for (id, target) in TARGETS {
+        let est = criterion_estimate(id);
+        let mut calls = rec.0.get(*id).cloned().unwrap_or_default();
+        calls.sort_by(f64::total_cmp);
+        let (p10, p50, p90, p99) = (
+            percentile(&calls, 0.10),
+            percentile(&calls, 0.50),
+            percentile(&calls, 0.90),
+            percentile(&calls, 0.99),
+        );
+        let (median, mad, lo, hi) = est.unwrap_or((f64::NAN, f64::NAN, f64::NAN, f64::NAN));
+        let verdict = if target.is_nan() {
+            "-".to_string()
+        } else if median <= *target {
+            format!("<= {target} ok")
+        } else {
+            format!("> {target} MISS")
+        };
+        println!(
+            "{id:<28} {median:>10.3} {mad:>9.3} {:>21} {p10:>9.3} {p90:>9.3} {p99:>9.3} {:>8} {verdict:>7}",
+            format!("[{lo:.3}, {hi:.3}]"),
+            calls.len()
+        );
+        results.insert(
+            id.to_string(),
+            serde_json::json!({
+                "criterion_median_ms": median, "criterion_median_abs_dev_ms": mad,
+                "criterion_median_ci95_ms": [lo, hi],
+                "calls": calls.len(), "p10_ms": p10, "p50_ms": p50, "p90_ms": p90, "p99_ms": p99,
+                "max_ms": calls.last().copied(),
+                "target_ms": if target.is_nan() { None } else { Some(*target) },
+            }),
+        );
+    }
+    let ratio = |a: &str, b: &str| Some(criterion_estimate(a)?.0 / criterion_estimate(b)?.0);
+    if let Some(r) = ratio("book/sqlcipher", "book/plain").filter(|_| cfg.plain) {
+        println!(
+            "book: SQLCipher / plain SQLite = {r:.3}x (target <= 1.25x: {})",
+            if r <= 1.25 { "ok" } else { "MISS" }
+        );
+        results.insert("book_ratio_sqlcipher_over_plain".into(), r.into());
+    }
+    println!(
+        "data set: {} providers, {} patients, {} appointments ({} to {}, today {}); encrypted generation {:.1}s, plain generation this run {:.1}s",
+        marker.report.providers,
+        marker.report.patients,
+        marker.report.appointments,
+        marker.report.first_day,
+        marker.report.last_day,
+        marker.report.today,
+        marker.generation_seconds,
+        plain_secs
+    );
+    results.insert(
+        "data_set".into(),
+        serde_json::to_value(&marker).expect("json"),
+    );
+    results.insert("plain_generation_seconds".into(), plain_secs.into());
+    results.insert(
+        "plain_phase_seconds".into(),
+        serde_json::to_value(&plain_phases).expect("json"),
+    );
+    if cfg.plain {
+        results.insert("plain_db_bytes".into(), db_bytes(&plain_dir).into());
+    }
+    let mut diagnostic = String::new();
+    if cfg.no_fsync {
+        diagnostic.push_str("-nofsync");
+    }
+    if let Some(mib) = cfg.cache_mib {
+        diagnostic.push_str(&format!("-cache{mib}mib"));
+    }
+    if !cfg.plain {
+        diagnostic.push_str("-noplain");
+    }
+    results.insert("fsync_disabled_diagnostic".into(), cfg.no_fsync.into());
+    results.insert("cache_mib_diagnostic".into(), cfg.cache_mib.into());
+    let out = cfg.root.join(format!(
+        "results-{}p-{}a{diagnostic}.json",
+        cfg.patients, cfg.appointments
+    ));
+    std::fs::write(&out, serde_json::to_vec_pretty(&results).expect("json"))
+        .expect("write results");
+    eprintln!("bench: results written to {}", out.display());
+}
