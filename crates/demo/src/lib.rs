@@ -1116,7 +1116,6 @@ mod tests {
                 m.at(done);
             }
             m.at(total);
-            drop(m);
             assert_eq!(calls.first(), Some(&0));
             assert_eq!(calls.last(), Some(&total), "total {total}");
             assert!(calls.len() <= 102, "total {total}: {} calls", calls.len());
