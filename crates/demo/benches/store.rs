@@ -663,6 +663,10 @@ fn main() {
     for (id, target) in TARGETS {
         let est = criterion_estimate(id);
         let mut calls = rec.0.get(*id).cloned().unwrap_or_default();
+        if calls.is_empty() {
+            // Not run this time (a filter, or no plain twin): an older estimate would mislead.
+            continue;
+        }
         calls.sort_by(f64::total_cmp);
         let (p10, p50, p90, p99) = (
             percentile(&calls, 0.10),
