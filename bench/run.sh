@@ -32,7 +32,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 
-wrap=()
+# BENCH_WRAP='perf record -g -o FILE': run the benchmarks under a profiler.
+read -ra wrap <<< "${BENCH_WRAP:-}"
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --quick)

@@ -6,9 +6,9 @@
 //! `$CLINICDESK_BENCH_DIR` (default `~/.cache/clinicdesk/bench`) and made
 //! again only when its marker does not match this build. Every run works on
 //! a fresh copy of it, so earlier runs' bookings never change what is
-//! measured. The plain-SQLite twin cannot be reopened through the store API
-//! (it has no key to look up), so it is made again, from the same spec and
-//! seed, at the start of every run.
+//! measured. The plain-SQLite twin (same generator, spec and seed) is cached
+//! beside it the same way and copied afresh for every run, so both stores
+//! are measured in the same state.
 //!
 //! Benchmarks (each a real store operation, audit entry and commit included):
 //! - `open/sqlcipher`: `Store::open` with `Unlock::default()`: keychain, key check, migration check.
@@ -251,6 +251,58 @@ fn ensure_data_set(cfg: &Config) -> (PathBuf, Marker) {
     (pristine, marker)
 }
 
+/// The plain-SQLite twin of the data set, made once from the same spec and
+/// seed and kept beside it (`plain-pristine/`); made again when it is missing,
+/// does not open, or holds another data set.
+fn ensure_plain_twin(set: &Path, marker: &Marker) -> (PathBuf, Marker) {
+    let pristine = set.join("plain-pristine");
+    let marker_path = set.join("plain-marker.json");
+    if let Some(m) = std::fs::read(&marker_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Marker>(&b).ok())
+    {
+        if m.report == marker.report && m.schema == marker.schema {
+            match Store::open_unencrypted_for_benchmark(&pristine) {
+                Ok(_) => {
+                    eprintln!(
+                        "bench: using the cached plain twin in {}",
+                        pristine.display()
+                    );
+                    return (pristine, m);
+                }
+                Err(e) => {
+                    eprintln!("bench: the cached plain twin does not open ({e}); making it again")
+                }
+            }
+        }
+    }
+    if pristine.exists() {
+        std::fs::remove_dir_all(&pristine).expect("remove the stale plain twin");
+    }
+    eprintln!("bench: making the plain-SQLite twin of the data set");
+    let (mut plain, admin) = Store::create_unencrypted_for_benchmark(
+        &pristine,
+        new_clinic(KeySetup::Keychain(Keychain::default())),
+    )
+    .expect("create the plain store");
+    let (report, secs, phases) = timed_generate(&mut plain, &admin, &marker.spec, "plain");
+    assert_eq!(report, marker.report, "both stores hold the same data set");
+    drop(plain);
+    let twin = Marker {
+        report,
+        generation_seconds: secs,
+        phase_seconds: phases,
+        db_bytes: db_bytes(&pristine),
+        ..marker.clone()
+    };
+    std::fs::write(
+        &marker_path,
+        serde_json::to_vec_pretty(&twin).expect("marker json"),
+    )
+    .expect("write the plain marker");
+    (pristine, twin)
+}
+
 /// A fresh working copy of the data set (same store id, so the same keychain entry).
 fn working_copy(pristine: &Path, work: &Path) {
     if work.exists() {
@@ -267,12 +319,14 @@ fn working_copy(pristine: &Path, work: &Path) {
 /// (`sync`), the data set's pristine copy (not used) dropped from the OS page
 /// cache, and the databases in use read once so they are in the page cache,
 /// as on a desktop that has had the clinic open for a while.
-fn settle(read: &[PathBuf], drop: &Path) {
+fn settle(read: &[PathBuf], drop: &[PathBuf]) {
     let _ = std::process::Command::new("sync").status();
-    let _ = std::process::Command::new("dd")
-        .arg(format!("if={}", drop.display()))
-        .args(["iflag=nocache", "count=0", "status=none"])
-        .status();
+    for f in drop {
+        let _ = std::process::Command::new("dd")
+            .arg(format!("if={}", f.display()))
+            .args(["iflag=nocache", "count=0", "status=none"])
+            .status();
+    }
     for f in read {
         if let Ok(mut file) = std::fs::File::open(f) {
             let started = Instant::now();
@@ -418,11 +472,21 @@ fn main() {
     let mut rec = Recorder::default();
 
     let (pristine, marker) = ensure_data_set(&cfg);
-    let work = pristine.with_file_name("work");
-
+    let set = pristine.parent().expect("the data set has a directory");
+    // Made (if need be) before anything is measured: its gigabytes of writes
+    // must not disturb the measurements.
+    let plain_twin = cfg.plain.then(|| ensure_plain_twin(set, &marker));
+    let work = set.join("work");
+    let plain_dir = set.join("plain");
     working_copy(&pristine, &work);
-    let pristine_db = pristine.join("clinicdesk.db");
-    settle(&[work.join("clinicdesk.db")], &pristine_db);
+    let mut read = vec![work.join("clinicdesk.db")];
+    let mut drop_cached = vec![pristine.join("clinicdesk.db")];
+    if let Some((plain_pristine, _)) = &plain_twin {
+        working_copy(plain_pristine, &plain_dir);
+        read.push(plain_dir.join("clinicdesk.db"));
+        drop_cached.push(plain_pristine.join("clinicdesk.db"));
+    }
+    settle(&read, &drop_cached);
 
     // Opening first, while nothing else holds the database open.
     {
@@ -583,39 +647,23 @@ fn main() {
         g.finish();
     }
 
-    // The plain twin (same generator, same spec and seed), made only now:
-    // writing its gigabytes must not disturb the measurements above.
-    let plain_dir = pristine.with_file_name("plain");
-    let mut plain_secs = f64::NAN;
-    let mut plain_phases = BTreeMap::new();
+    // The plain twin, copied and settled with the encrypted working copy.
     if cfg.plain {
-        if plain_dir.exists() {
-            std::fs::remove_dir_all(&plain_dir).expect("remove the old plain store");
-        }
-        eprintln!("bench: making the plain-SQLite twin of the data set");
-        let (mut plain, plain_admin) = Store::create_unencrypted_for_benchmark(
-            &plain_dir,
-            new_clinic(KeySetup::Keychain(Keychain::default())),
-        )
-        .expect("create the plain store");
-        let (plain_report, secs, phases) =
-            timed_generate(&mut plain, &plain_admin, &marker.spec, "plain");
-        assert_eq!(
-            plain_report, marker.report,
-            "both stores hold the same data set"
-        );
-        plain_secs = secs;
-        plain_phases = phases;
-        settle(
-            &[work.join("clinicdesk.db"), plain_dir.join("clinicdesk.db")],
-            &pristine_db,
-        );
+        let mut plain =
+            Store::open_unencrypted_for_benchmark(&plain_dir).expect("open the plain twin");
+        let plain_admin = plain
+            .login(ADMIN, PASSWORD)
+            .expect("log in to the plain twin");
         let mut plain_slots =
             booking_candidates(&mut plain, &plain_admin, &marker.spec, &marker.report).into_iter();
         // Side by side: one booking in each store in turn, so both see the
         // same machine at the same time; this is what the ratio is taken from.
-        eprintln!("bench: {PAIRED_ROUNDS} paired bookings, alternating between the stores");
-        for _ in 0..PAIRED_ROUNDS {
+        // A small (--quick) data set may not have PAIRED_ROUNDS free slots left.
+        let rounds = PAIRED_ROUNDS
+            .min(enc_slots.len() / 2)
+            .min(plain_slots.len() / 2);
+        eprintln!("bench: {rounds} paired bookings, alternating between the stores");
+        for _ in 0..rounds {
             book(
                 &mut rec,
                 "book_paired/sqlcipher",
@@ -707,20 +755,20 @@ fn main() {
     if cfg.plain {
         let r = paired("book_paired/sqlcipher") / paired("book_paired/plain");
         println!(
-            "book, paired (alternating, {PAIRED_ROUNDS} each): SQLCipher / plain SQLite = {r:.3}x (target <= 1.25x: {})",
+            "book, paired (alternating): SQLCipher / plain SQLite = {r:.3}x (target <= 1.25x: {})",
             if r <= 1.25 { "ok" } else { "MISS" }
         );
         results.insert("book_paired_ratio_sqlcipher_over_plain".into(), r.into());
     }
     if let Some(r) = ratio("book/sqlcipher", "book/plain").filter(|_| cfg.plain) {
         println!(
-            "book (criterion; plain measured after the twin was made): SQLCipher / plain SQLite = {r:.3}x (target <= 1.25x: {})",
+            "book (criterion medians): SQLCipher / plain SQLite = {r:.3}x (target <= 1.25x: {})",
             if r <= 1.25 { "ok" } else { "MISS" }
         );
         results.insert("book_ratio_sqlcipher_over_plain".into(), r.into());
     }
     println!(
-        "data set: {} providers, {} patients, {} appointments ({} to {}, today {}); encrypted generation {:.1}s, plain generation this run {:.1}s",
+        "data set: {} providers, {} patients, {} appointments ({} to {}, today {}); generation {:.1}s encrypted, {:.1}s plain",
         marker.report.providers,
         marker.report.patients,
         marker.report.appointments,
@@ -728,19 +776,17 @@ fn main() {
         marker.report.last_day,
         marker.report.today,
         marker.generation_seconds,
-        plain_secs
+        plain_twin.as_ref().map_or(f64::NAN, |(_, m)| m.generation_seconds)
     );
     results.insert(
         "data_set".into(),
         serde_json::to_value(&marker).expect("json"),
     );
-    results.insert("plain_generation_seconds".into(), plain_secs.into());
-    results.insert(
-        "plain_phase_seconds".into(),
-        serde_json::to_value(&plain_phases).expect("json"),
-    );
-    if cfg.plain {
-        results.insert("plain_db_bytes".into(), db_bytes(&plain_dir).into());
+    if let Some((_, twin)) = &plain_twin {
+        results.insert(
+            "plain_twin".into(),
+            serde_json::to_value(twin).expect("json"),
+        );
     }
     let mut diagnostic = String::new();
     if cfg.no_fsync {

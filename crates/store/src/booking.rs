@@ -113,64 +113,8 @@ struct Candidate {
     overbook: bool,
 }
 
-pub(crate) const APPOINTMENT_SELECT: &str =
-    "SELECT a.id, a.patient_id, p.family_name || ', ' || p.given_name, p.mrn,
-       a.provider_id, pr.given_name || ' ' || pr.family_name, a.location_id, l.name, l.timezone,
-       a.appointment_type_id, t.name, t.color, a.room_id, r.name, a.slot_id, a.starts_at, a.ends_at,
-       a.status, a.reason, a.overbook_reason, a.cancel_reason, a.rescheduled_from, a.rescheduled_to,
-       a.status_changed_at, a.arrived_at, a.roomed_at, a.seen_at, a.completed_at
-  FROM appointments a
-  JOIN patients p ON p.id = a.patient_id
-  JOIN providers pr ON pr.id = a.provider_id
-  JOIN locations l ON l.id = a.location_id
-  JOIN appointment_types t ON t.id = a.appointment_type_id
-  LEFT JOIN rooms r ON r.id = a.room_id";
-
-pub(crate) fn read_appointment(r: &rusqlite::Row) -> rusqlite::Result<Appointment> {
-    let tz: String = r.get(8)?;
-    let zone = ClinicZone::parse(&tz).unwrap_or_else(|_| ClinicZone::new(chrono_tz::UTC));
-    let (starts_at, ends_at): (i64, i64) = (r.get(15)?, r.get(16)?);
-    Ok(Appointment {
-        id: r.get(0)?,
-        patient_id: r.get(1)?,
-        patient_name: r.get(2)?,
-        mrn: r.get(3)?,
-        provider_id: r.get(4)?,
-        provider_name: r.get(5)?,
-        location_id: r.get(6)?,
-        location_name: r.get(7)?,
-        appointment_type_id: r.get(9)?,
-        appointment_type: r.get(10)?,
-        color: r.get(11)?,
-        room_id: r.get(12)?,
-        room_name: r.get(13)?,
-        slot_id: r.get(14)?,
-        starts_at,
-        ends_at,
-        local_start: zone.rfc3339(starts_at),
-        local_end: zone.rfc3339(ends_at),
-        status: r
-            .get::<_, String>(17)?
-            .parse()
-            .unwrap_or(AppointmentStatus::Booked),
-        reason: r.get(18)?,
-        overbook_reason: r.get(19)?,
-        cancel_reason: r.get(20)?,
-        rescheduled_from: r.get(21)?,
-        rescheduled_to: r.get(22)?,
-        status_changed_at: r.get(23)?,
-        arrived_at: r.get(24)?,
-        roomed_at: r.get(25)?,
-        seen_at: r.get(26)?,
-        completed_at: r.get(27)?,
-    })
-}
-
 pub(crate) fn load_appointment(conn: &Connection, id: &str) -> Result<Appointment> {
-    conn.prepare_cached(&format!("{APPOINTMENT_SELECT} WHERE a.id = ?1"))?
-        .query_row([id], read_appointment)
-        .optional()?
-        .ok_or_else(|| StoreError::not_found("appointment", id))
+    crate::appointment_rows::load(conn, id)
 }
 
 fn zone_of(conn: &Connection, location_id: &str) -> Result<ClinicZone> {
@@ -361,13 +305,10 @@ impl Tx<'_> {
             .slot_id
             .as_deref()
             .map(|id| {
-                conn.query_row(
-                    &format!("SELECT {SLOT_COLS} FROM slots WHERE id = ?1"),
-                    [id],
-                    read_slot,
-                )
-                .optional()?
-                .ok_or_else(|| StoreError::not_found("slot", id))
+                conn.prepare_cached(&format!("SELECT {SLOT_COLS} FROM slots WHERE id = ?1"))?
+                    .query_row([id], read_slot)
+                    .optional()?
+                    .ok_or_else(|| StoreError::not_found("slot", id))
             })
             .transpose()?;
         let provider_id = match (&slot, &req.provider_id) {
@@ -882,6 +823,26 @@ impl Tx<'_> {
                 .query_row([id], |r| r.get(0))?;
             if !ok {
                 return Err(StoreError::not_found(what, id));
+            }
+        }
+        if let Some(slot_id) = &a.slot_id {
+            // The calendar counts a slot's bookings among its provider's
+            // visits starting inside it; a recorded visit must fit that too.
+            let slot = self
+                .conn()
+                .prepare_cached(&format!("SELECT {SLOT_COLS} FROM slots WHERE id = ?1"))?
+                .query_row([slot_id], read_slot)
+                .optional()?
+                .ok_or_else(|| StoreError::not_found("slot", slot_id))?;
+            if slot.provider_id != a.provider_id || slot.location_id != a.location_id {
+                return Err(StoreError::invalid(
+                    "the slot belongs to another provider or location",
+                ));
+            }
+            if a.starts_at < slot.starts_at || a.starts_at >= slot.ends_at {
+                return Err(StoreError::invalid(
+                    "the appointment does not start within its slot",
+                ));
             }
         }
         let reason = validate::text("visit reason", a.reason.as_deref(), 500)

@@ -4,7 +4,7 @@
 //! one consistent, audited read of everything an export contains.
 
 use crate::audit::Entry;
-use crate::booking::{load_appointment, read_appointment, Appointment, APPOINTMENT_SELECT};
+use crate::booking::{load_appointment, Appointment};
 use crate::directory::{
     read_location, read_provider, read_type, AppointmentType, Location, Provider, LOCATION_COLS,
     PROVIDER_COLS, TYPE_COLS,
@@ -426,18 +426,11 @@ impl Tx<'_> {
     }
 
     fn appointments_where(&self, cond: &str, param: Option<&str>) -> Result<Vec<Appointment>> {
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "{APPOINTMENT_SELECT} WHERE {cond} ORDER BY a.starts_at, a.id"
-        ))?;
-        let rows = match param {
-            Some(p) => stmt
-                .query_map([p], read_appointment)?
-                .collect::<rusqlite::Result<_>>()?,
-            None => stmt
-                .query_map([], read_appointment)?
-                .collect::<rusqlite::Result<_>>()?,
-        };
-        Ok(rows)
+        let tail = format!("WHERE {cond} ORDER BY a.starts_at, a.id");
+        match param {
+            Some(p) => crate::appointment_rows::query(self.conn(), &tail, [p]),
+            None => crate::appointment_rows::query(self.conn(), &tail, []),
+        }
     }
 
     fn all_types(&self) -> Result<Vec<AppointmentType>> {

@@ -5,6 +5,7 @@
 //! the [`Session`] to every operation: each checks the user's role, writes
 //! its audit entry and its sync change entries in the same transaction.
 
+mod appointment_rows;
 pub mod audit;
 pub mod config;
 pub mod directory;

@@ -99,7 +99,12 @@ pub struct MaterializeReport {
 }
 
 const TEMPLATE_COLS: &str = "t.id, t.schedule_id, s.provider_id, s.location_id, t.weekday, t.start_time, t.end_time, t.slot_minutes, t.appointment_type_id, t.effective_from, t.effective_to, t.active";
+/// A slot's columns with its active bookings counted by a correlated
+/// subquery: right for a few slots, one index probe per slot.
 pub(crate) const SLOT_COLS: &str = "id, schedule_id, provider_id, location_id, template_id, appointment_type_id, starts_at, ends_at, capacity, status, (SELECT count(*) FROM appointments a WHERE a.slot_id = slots.id AND a.status NOT IN ('cancelled', 'no-show'))";
+/// The same columns with the count left at 0, for callers that count a
+/// range's bookings in one grouped query instead.
+const SLOT_COLS_UNCOUNTED: &str = "id, schedule_id, provider_id, location_id, template_id, appointment_type_id, starts_at, ends_at, capacity, status, 0";
 
 fn read_template(r: &rusqlite::Row) -> rusqlite::Result<Template> {
     Ok(Template {
@@ -688,24 +693,43 @@ impl Store {
 
     pub fn slot(&self, id: &str) -> Result<Slot> {
         self.conn()
-            .query_row(
-                &format!("SELECT {SLOT_COLS} FROM slots WHERE id = ?1"),
-                [id],
-                read_slot,
-            )
+            .prepare_cached(&format!("SELECT {SLOT_COLS} FROM slots WHERE id = ?1"))?
+            .query_row([id], read_slot)
             .optional()?
             .ok_or_else(|| StoreError::not_found("slot", id))
     }
 
-    /// A provider's slots in `[from, to)` (UTC seconds).
+    /// A provider's slots in `[from, to)` (UTC seconds), with their bookings.
     pub fn slots(&self, provider_id: &str, from: i64, to: i64) -> Result<Vec<Slot>> {
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {SLOT_COLS} FROM slots WHERE provider_id = ?1 AND starts_at >= ?2 AND starts_at < ?3 ORDER BY starts_at"
-        ))?;
-        let v = stmt
+        let mut slots: Vec<Slot> = self
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT {SLOT_COLS_UNCOUNTED} FROM slots WHERE provider_id = ?1 AND starts_at >= ?2 AND starts_at < ?3 ORDER BY starts_at"
+            ))?
             .query_map((provider_id, from, to), read_slot)?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(v)
+        let Some(last_end) = slots.iter().map(|s| s.ends_at).max() else {
+            return Ok(slots);
+        };
+        // A booking in a slot is the slot's provider's and starts inside it
+        // (enforced where appointments are written), so the provider's
+        // appointments starting in [from, last slot end) hold every one of
+        // them: one range scan instead of a probe per slot.
+        let mut booked: HashMap<String, i64> = HashMap::new();
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT slot_id, count(*) FROM appointments
+             WHERE provider_id = ?1 AND starts_at >= ?2 AND starts_at < ?3
+               AND slot_id IS NOT NULL AND status NOT IN ('cancelled', 'no-show')
+             GROUP BY slot_id",
+        )?;
+        let mut rows = stmt.query((provider_id, from, last_end))?;
+        while let Some(r) = rows.next()? {
+            booked.insert(r.get(0)?, r.get(1)?);
+        }
+        for s in &mut slots {
+            s.booked = booked.get(&s.id).copied().unwrap_or(0);
+        }
+        Ok(slots)
     }
 }
 

@@ -1,8 +1,9 @@
 //! What the front desk and physicians look at: the calendar and the patient
 //! flow board. A list view is audited once, as a list, not per patient.
 
+use crate::appointment_rows::{self, Names};
 use crate::audit::Entry;
-use crate::booking::{read_appointment, Appointment, APPOINTMENT_SELECT};
+use crate::booking::Appointment;
 use crate::error::Result;
 use crate::schedule::Slot;
 use crate::session::Session;
@@ -51,15 +52,11 @@ impl Store {
         let (start, _) = zone.day_bounds(from);
         let (_, end) = zone.day_bounds(to);
         let slots = self.slots(provider_id, start, end)?;
-        let appointments: Vec<Appointment> = {
-            let mut stmt = self.conn().prepare_cached(&format!(
-                "{APPOINTMENT_SELECT} WHERE a.provider_id = ?1 AND a.starts_at >= ?2 AND a.starts_at < ?3 ORDER BY a.starts_at"
-            ))?;
-            let v = stmt
-                .query_map((provider_id, start, end), read_appointment)?
-                .collect::<rusqlite::Result<_>>()?;
-            v
-        };
+        let appointments = appointment_rows::query(
+            self.conn(),
+            "WHERE a.provider_id = ?1 AND a.starts_at >= ?2 AND a.starts_at < ?3 ORDER BY a.starts_at",
+            (provider_id, start, end),
+        )?;
         let n = appointments.len();
         self.write(session, |tx| {
             tx.audit(
@@ -111,13 +108,21 @@ impl Store {
             } else {
                 "?1 IS NULL"
             };
-            let mut stmt = self.conn().prepare_cached(&format!(
-                "{APPOINTMENT_SELECT} WHERE {location} AND a.starts_at >= ?2 AND a.starts_at < ?3
-                   AND a.status <> 'cancelled' ORDER BY a.starts_at, pr.family_name"
-            ))?;
-            let v = stmt
-                .query_map(rusqlite::params![location_id, start, end], read_appointment)?
-                .collect::<rusqlite::Result<_>>()?;
+            let mut names = Names::new(self.conn());
+            let mut v = names.query(
+                &format!(
+                    "WHERE {location} AND a.starts_at >= ?2 AND a.starts_at < ?3
+                       AND a.status <> 'cancelled' ORDER BY a.starts_at"
+                ),
+                rusqlite::params![location_id, start, end],
+            )?;
+            // Stable: visits at the same time stay in a fixed order per provider.
+            v.sort_by_cached_key(|a| {
+                (
+                    a.starts_at,
+                    names.provider_family(&a.provider_id).to_string(),
+                )
+            });
             v
         };
         let board: Vec<FlowRow> = rows
@@ -163,15 +168,11 @@ impl Store {
         patient_id: &str,
     ) -> Result<Vec<Appointment>> {
         session.require(Permission::AppointmentRead)?;
-        let v: Vec<Appointment> = {
-            let mut stmt = self.conn().prepare_cached(&format!(
-                "{APPOINTMENT_SELECT} WHERE a.patient_id = ?1 ORDER BY a.starts_at DESC LIMIT 500"
-            ))?;
-            let v = stmt
-                .query_map([patient_id], read_appointment)?
-                .collect::<rusqlite::Result<_>>()?;
-            v
-        };
+        let v = appointment_rows::query(
+            self.conn(),
+            "WHERE a.patient_id = ?1 ORDER BY a.starts_at DESC LIMIT 500",
+            [patient_id],
+        )?;
         self.write(session, |tx| {
             tx.audit(Entry::new("appointment", "list").patient(patient_id))
         })?;

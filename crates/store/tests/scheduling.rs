@@ -663,3 +663,93 @@ fn the_flow_board_shows_todays_visits_with_waits() {
     assert_eq!(week.appointments.len(), 2);
     assert!(!week.slots.is_empty());
 }
+
+/// The calendar counts each slot's active bookings in one query; it must
+/// agree with the slot looked up on its own (counted per slot).
+#[test]
+fn the_week_view_counts_each_slots_bookings() {
+    let mut c = clinic();
+    let (ada, bob) = (c.patient("Ada", "Lovelace"), c.patient("Bob", "Byron"));
+    let tomorrow = c.today() + Duration::days(1);
+    let at = |h| tomorrow.and_hms_opt(h, 0, 0).unwrap();
+    let kept = c.book_at(&ada, at(9)).unwrap();
+    let cancelled = c.book_at(&bob, at(10)).unwrap();
+    c.store
+        .cancel(&c.desk, &cancelled.id, "patient called")
+        .unwrap();
+    let view = c
+        .store
+        .week_view(&c.desk, &c.provider.id, tomorrow)
+        .unwrap();
+    assert!(view.slots.len() > 100);
+    for s in &view.slots {
+        assert_eq!(
+            s.booked,
+            c.store.slot(&s.id).unwrap().booked,
+            "slot at {}",
+            s.starts_at
+        );
+    }
+    let booked: Vec<_> = view.slots.iter().filter(|s| s.booked > 0).collect();
+    assert_eq!(booked.len(), 1, "a cancelled visit frees its slot");
+    assert_eq!(Some(&booked[0].id), kept.slot_id.as_ref());
+}
+
+/// A recorded visit (an import, the demo generator) may name a slot only if
+/// it is that provider's, at that location, and the visit starts inside it.
+#[test]
+fn a_recorded_visit_must_fit_its_slot() {
+    let mut c = clinic();
+    let ada = c.patient("Ada", "Lovelace");
+    let tomorrow = c.today() + Duration::days(1);
+    let view = c
+        .store
+        .week_view(&c.admin, &c.provider.id, tomorrow)
+        .unwrap();
+    let slot = view.slots[10].clone();
+    let record = |starts_at: i64, location: &str| RecordedAppointment {
+        patient_id: ada.id.clone(),
+        provider_id: c.provider.id.clone(),
+        location_id: location.to_string(),
+        appointment_type_id: c.visit.id.clone(),
+        slot_id: Some(slot.id.clone()),
+        starts_at,
+        ends_at: starts_at + 900,
+        status: AppointmentStatus::Booked,
+        reason: None,
+        cancel_reason: None,
+    };
+    let outside = record(slot.ends_at, &c.location.id);
+    let err = c
+        .store
+        .write(&c.admin, |tx| tx.record_appointment(&outside))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("does not start within its slot"),
+        "{err}"
+    );
+    let other = c
+        .store
+        .add_location(
+            &c.admin,
+            NewLocation {
+                name: "Annex".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let elsewhere = record(slot.starts_at, &other.id);
+    let err = c
+        .store
+        .write(&c.admin, |tx| tx.record_appointment(&elsewhere))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("another provider or location"),
+        "{err}"
+    );
+    let fits = record(slot.starts_at, &c.location.id);
+    c.store
+        .write(&c.admin, |tx| tx.record_appointment(&fits))
+        .unwrap();
+    assert_eq!(c.store.slot(&slot.id).unwrap().booked, 1);
+}
