@@ -7,9 +7,11 @@ set -euo pipefail
 # keyring crate's Secret Service backend. gnome-keyring, dbus,
 # libsecret-tools: a real keyring for tests (scripts/with-keyring.sh). tcl:
 # SQLCipher's build. python3-venv: the FHIR validator's venv. xvfb, xauth:
-# a display for GUI tests on headless machines.
+# a display for GUI tests on headless machines. postgresql: the clinic
+# server's PostgreSQL backend, tested on a throwaway cluster
+# (scripts/with-postgres.sh).
 APT_PACKAGES=(pkg-config libssl-dev libdbus-1-dev gnome-keyring dbus libsecret-tools
-  tcl build-essential ca-certificates python3-venv xvfb xauth)
+  tcl build-essential ca-certificates python3-venv xvfb xauth postgresql)
 MIN_RUST=1.85
 
 as_root() {

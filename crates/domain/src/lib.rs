@@ -6,6 +6,7 @@ pub mod hlc;
 pub mod lifecycle;
 pub mod local_time;
 pub mod prefs;
+pub mod sync_scope;
 pub mod validate;
 
 pub use access::{Permission, Role};

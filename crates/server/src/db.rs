@@ -1,0 +1,153 @@
+//! What the server keeps, behind one trait so the embedded SQLite store and
+//! PostgreSQL behave the same (one conformance suite runs against both).
+
+use clinicdesk_domain::Role;
+use clinicdesk_sync_proto::{ChangeEntry, ServedChange};
+use std::future::Future;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("the enrollment code is unknown, used or expired")]
+    BadEnrollmentCode,
+    #[error("the server's database failed: {0}")]
+    Backend(String),
+    #[error("the server's database holds schema {found}, newer than this server ({supported}); upgrade the server")]
+    NewerSchema { found: i64, supported: i64 },
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        DbError::Backend(e.to_string())
+    }
+}
+
+impl From<tokio_postgres::Error> for DbError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        DbError::Backend(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, DbError>;
+
+/// An enrolled desktop.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Device {
+    pub device_id: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub enrolled_at: i64,
+    pub last_seen_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// A one-time enrollment code as the server keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollmentCode {
+    /// The code's public part: how the server finds it.
+    pub lookup: String,
+    /// The secret part, never sent by the desktop (it proves it knows it).
+    pub secret: String,
+    pub roles: Vec<Role>,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    pub device_id: String,
+    pub name: String,
+    pub token_hash: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PushOutcome {
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub head: i64,
+}
+
+/// A page of changes: `next` is where the following page starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub changes: Vec<ServedChange>,
+    pub next: i64,
+    pub more: bool,
+}
+
+pub(crate) fn roles_text(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(crate) fn parse_roles(s: &str) -> Vec<Role> {
+    s.split(',').filter_map(|r| r.parse().ok()).collect()
+}
+
+pub fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The server's storage. Every method is one transaction.
+pub trait Database: Clone + Send + Sync + 'static {
+    /// Creates or upgrades the schema; refuses a newer one.
+    fn migrate(&self) -> impl Future<Output = Result<()>> + Send;
+
+    /// The clinic's id, made at the first start.
+    fn clinic_id(&self) -> impl Future<Output = Result<String>> + Send;
+
+    fn add_enrollment_code(&self, code: &EnrollmentCode)
+        -> impl Future<Output = Result<()>> + Send;
+
+    /// The unused, unexpired code with this lookup part. A wrong proof
+    /// counts against it; after a few the code is void.
+    fn enrollment_code(
+        &self,
+        lookup: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<EnrollmentCode>>> + Send;
+
+    fn count_failed_attempt(&self, lookup: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Uses the code and enrolls (or re-enrolls) the device in one
+    /// transaction; fails if the code was used meanwhile.
+    fn redeem(
+        &self,
+        lookup: &str,
+        device: &NewDevice,
+        now: i64,
+    ) -> impl Future<Output = Result<Device>> + Send;
+
+    /// The device holding this token, unless revoked; notes it was seen.
+    fn device_by_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<Device>>> + Send;
+
+    fn devices(&self) -> impl Future<Output = Result<Vec<Device>>> + Send;
+
+    /// False when there is no such device.
+    fn revoke(&self, device_id: &str, now: i64) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Stores the changes not stored yet (by change id), in order.
+    fn push(
+        &self,
+        changes: &[ChangeEntry],
+        now: i64,
+    ) -> impl Future<Output = Result<PushOutcome>> + Send;
+
+    /// Changes after `after` to the given tables, oldest first.
+    fn pull(
+        &self,
+        after: i64,
+        limit: usize,
+        tables: &[&str],
+    ) -> impl Future<Output = Result<Page>> + Send;
+
+    /// The newest cursor (0 when empty).
+    fn head(&self) -> impl Future<Output = Result<i64>> + Send;
+}
