@@ -30,6 +30,7 @@ pub mod booking;
 pub mod changes;
 pub mod encounters;
 pub mod interop;
+pub mod merge;
 mod prefs;
 pub mod schedule;
 pub mod views;
@@ -40,6 +41,7 @@ pub use directory::{
     AppointmentType, Location, NewAppointmentType, NewLocation, NewProvider, Provider, Room,
 };
 pub use encounters::{AdHocEncounter, Encounter, Note, NoteContent};
+pub use merge::{Conflict, MergeReport, Refusal};
 pub use patients::{Coverage, CoverageInput, Patient, PatientInput, PatientSummary};
 pub use schedule::{
     ExceptionInput, MaterializeReport, RecordedSlot, ScheduleException, Slot, Template,

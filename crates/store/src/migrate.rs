@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_initial.sql"),
     migration!(2, "0002_fhir_links.sql"),
     migration!(3, "0003_day_view_indexes.sql"),
+    migration!(4, "0004_sync_merge.sql"),
 ];
 
 pub fn latest() -> i64 {

@@ -98,6 +98,13 @@ impl<'a> Tx<'a> {
         self.device_id
     }
 
+    /// Moves this device's clock past a pulled change's stamp, so its own
+    /// next writes order after everything it has seen.
+    pub(crate) fn observe(&mut self, remote: &Hlc) {
+        // Kept like a local stamp, so the clock resumes past it after a restart.
+        self.last_hlc = Some(self.clock.observe(remote, now_millis()));
+    }
+
     pub fn insert(&mut self, table: &'static str, id: &str, fields: Fields) -> Result<()> {
         let cols: Vec<&str> = fields.iter().map(|(c, _)| *c).collect();
         let sql = format!(

@@ -1,0 +1,492 @@
+//! Applying other desktops' changes, pulled from the clinic server.
+//!
+//! The rules (docs/sync-protocol.md): per field, the latest hybrid logical
+//! clock stamp wins; a deletion is final; signed notes never change (the
+//! database triggers refuse it, and the refusal is kept); appointments are
+//! checked again after merging, and overlapping bookings raise a conflict
+//! on every desktop. Each change is applied whole or not at all.
+
+use crate::audit::Entry;
+use crate::booking::MAX_APPOINTMENT_SECONDS;
+use crate::error::Result;
+use crate::session::Session;
+use crate::store::Store;
+use crate::write::Tx;
+use clinicdesk_domain::{sync_scope, Hlc, Role};
+use clinicdesk_sync_proto::{ChangeEntry, Op, ServedChange};
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MergeReport {
+    /// Changes applied (wholly or the fields that won).
+    pub applied: usize,
+    /// Already here: this device's own changes coming back, or a repeat.
+    pub known: usize,
+    /// Fields left as they were because a later change had set them.
+    pub fields_superseded: usize,
+    /// Updates to records deleted meanwhile, left deleted.
+    pub after_deletion: usize,
+    /// Refused, with the reason kept in `sync_refusals`.
+    pub refused: usize,
+    /// Double-booking conflicts raised.
+    pub conflicts: usize,
+    /// The last server cursor applied.
+    pub cursor: Option<i64>,
+}
+
+/// A double booking found at merge, for staff to resolve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    pub id: String,
+    pub kind: String,
+    pub appointment_ids: Vec<String>,
+    pub detail: String,
+    pub raised_at: i64,
+    pub resolved_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub change_id: String,
+    pub table: String,
+    pub record_id: String,
+    pub reason: String,
+    pub at: i64,
+}
+
+/// The identity merges run under in the audit trail and change log.
+fn sync_session() -> Session {
+    Session {
+        user_id: "sync".into(),
+        username: "sync".into(),
+        display_name: "Clinic sync".into(),
+        role: Role::Admin,
+        provider_id: None,
+    }
+}
+
+impl Store {
+    /// Applies pulled changes in order, in one transaction, and records the
+    /// server cursor reached.
+    pub fn apply_remote(&mut self, changes: &[ServedChange]) -> Result<MergeReport> {
+        let session = sync_session();
+        self.write(&session, |tx| {
+            let mut report = MergeReport::default();
+            let mut columns = HashMap::new();
+            let mut touched = BTreeSet::new();
+            for c in changes {
+                apply_one(tx, &c.change, &mut columns, &mut report, &mut touched)?;
+                report.cursor = Some(c.cursor);
+            }
+            for id in &touched {
+                report.conflicts += check_double_booking(tx, id)?;
+            }
+            if let Some(cursor) = report.cursor {
+                tx.conn()
+                    .prepare_cached(
+                        "INSERT INTO store_meta (key, value) VALUES ('sync_cursor', ?1)
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    )?
+                    .execute([cursor.to_string()])?;
+            }
+            if report.applied + report.refused > 0 {
+                tx.audit(Entry::new("sync", "apply").detail(format!(
+                    "{} changes from the clinic server applied, {} refused, {} conflicts",
+                    report.applied, report.refused, report.conflicts
+                )))?;
+            }
+            Ok(report)
+        })
+    }
+
+    /// The server cursor this desktop has applied up to.
+    pub fn sync_cursor(&self) -> Result<i64> {
+        let v: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT value FROM store_meta WHERE key = 'sync_cursor'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// This device's own changes after change-log `seq`, oldest first: what
+    /// the next push sends.
+    pub fn outbox(&self, after_seq: i64, limit: usize) -> Result<Vec<(i64, ChangeEntry)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT seq, change_id, hlc, device_id, user_id, table_name, record_id, op, fields
+             FROM change_log WHERE seq > ?1 AND device_id = ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map((after_seq, self.device_id(), limit as i64), |r| {
+            let op: String = r.get(7)?;
+            let fields: String = r.get(8)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                ChangeEntry {
+                    change_id: r.get(1)?,
+                    hlc: r.get(2)?,
+                    device_id: r.get(3)?,
+                    user_id: r.get(4)?,
+                    table: r.get(5)?,
+                    record_id: r.get(6)?,
+                    op: Op::parse(&op).unwrap_or(Op::Update),
+                    fields: serde_json::from_str(&fields).unwrap_or_default(),
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Double bookings found at merge that are still unresolved. One whose
+    /// appointments no longer overlap (one was cancelled or moved, here or
+    /// on another desktop) is marked resolved on the way.
+    pub fn sync_conflicts(&mut self, session: &Session) -> Result<Vec<Conflict>> {
+        session.require(clinicdesk_domain::Permission::AppointmentRead)?;
+        self.write(session, |tx| {
+            let open: Vec<Conflict> = {
+                let mut stmt = tx.conn().prepare_cached(
+                    "SELECT id, kind, appointment_ids, detail, raised_at, resolved_at
+                     FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY raised_at, id",
+                )?;
+                let v = stmt
+                    .query_map([], read_conflict)?
+                    .collect::<rusqlite::Result<_>>()?;
+                v
+            };
+            let mut still = Vec::new();
+            for c in open {
+                let first = c.appointment_ids.first().cloned().unwrap_or_default();
+                if overlapping(tx, &first)?.len() > 1 {
+                    still.push(c);
+                } else {
+                    tx.conn()
+                        .prepare_cached("UPDATE sync_conflicts SET resolved_at = ?2 WHERE id = ?1")?
+                        .execute((&c.id, tx.now()))?;
+                }
+            }
+            tx.audit(
+                Entry::new("appointment", "list")
+                    .detail(format!("sync conflicts: {} open", still.len())),
+            )?;
+            Ok(still)
+        })
+    }
+
+    /// Pulled changes the store refused, newest first.
+    pub fn sync_refusals(&self) -> Result<Vec<Refusal>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT change_id, table_name, record_id, reason, at FROM sync_refusals ORDER BY at DESC, change_id",
+        )?;
+        let v = stmt
+            .query_map([], |r| {
+                Ok(Refusal {
+                    change_id: r.get(0)?,
+                    table: r.get(1)?,
+                    record_id: r.get(2)?,
+                    reason: r.get(3)?,
+                    at: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+}
+
+fn read_conflict(r: &rusqlite::Row) -> rusqlite::Result<Conflict> {
+    let ids: String = r.get(2)?;
+    Ok(Conflict {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        appointment_ids: serde_json::from_str(&ids).unwrap_or_default(),
+        detail: r.get(3)?,
+        raised_at: r.get(4)?,
+        resolved_at: r.get(5)?,
+    })
+}
+
+/// The columns of `table`, read once per merge.
+fn columns<'m>(
+    tx: &Tx,
+    cache: &'m mut HashMap<String, BTreeSet<String>>,
+    table: &str,
+) -> Result<&'m BTreeSet<String>> {
+    if !cache.contains_key(table) {
+        let mut stmt = tx
+            .conn()
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?;
+        let names = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<BTreeSet<_>>>()?;
+        cache.insert(table.to_string(), names);
+    }
+    Ok(&cache[table])
+}
+
+fn refuse(tx: &Tx, c: &ChangeEntry, reason: &str, report: &mut MergeReport) -> Result<()> {
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO sync_refusals (change_id, table_name, record_id, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (change_id) DO NOTHING",
+        )?
+        .execute((&c.change_id, &c.table, &c.record_id, reason, tx.now()))?;
+    report.refused += 1;
+    Ok(())
+}
+
+fn apply_one(
+    tx: &mut Tx,
+    c: &ChangeEntry,
+    cols: &mut HashMap<String, BTreeSet<String>>,
+    report: &mut MergeReport,
+    touched: &mut BTreeSet<String>,
+) -> Result<()> {
+    let known: bool = tx
+        .conn()
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM change_log WHERE change_id = ?1)")?
+        .query_row([&c.change_id], |r| r.get(0))?;
+    if known {
+        report.known += 1;
+        return Ok(());
+    }
+    // The same checks the server made, in case it did not.
+    if let Err(reason) = c.check(&c.device_id) {
+        return refuse(tx, c, &reason, report);
+    }
+    if c.device_id == tx.device_id() {
+        return refuse(
+            tx,
+            c,
+            "a change stamped with this desktop's own id that it never made",
+            report,
+        );
+    }
+    let hlc: Hlc = match c.hlc.parse() {
+        Ok(h) => h,
+        Err(e) => return refuse(tx, c, &e, report),
+    };
+    let known_cols = columns(tx, cols, &c.table)?;
+    if let Some(bad) = c
+        .fields
+        .keys()
+        .find(|k| !known_cols.contains(*k) || *k == "id")
+    {
+        let reason = format!("{} has no column '{bad}' this desktop can set", c.table);
+        return refuse(tx, c, &reason, report);
+    }
+    debug_assert!(sync_scope::is_synced(&c.table));
+    tx.observe(&hlc);
+
+    tx.conn().execute_batch("SAVEPOINT merge_one")?;
+    match write_change(tx, c, report) {
+        Ok(()) => {
+            record(tx, c)?;
+            tx.conn().execute_batch("RELEASE merge_one")?;
+            if c.table == "appointments" {
+                touched.insert(c.record_id.clone());
+            }
+            Ok(())
+        }
+        Err(crate::error::StoreError::Sqlite(e)) => {
+            tx.conn()
+                .execute_batch("ROLLBACK TO merge_one; RELEASE merge_one")?;
+            // Kept in the change log as well, so it is known and not retried.
+            record(tx, c)?;
+            refuse(tx, c, &e.to_string(), report)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Keeps the pulled change in the local change log, where later merges
+/// compare clock stamps against it.
+fn record(tx: &Tx, c: &ChangeEntry) -> Result<()> {
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO change_log (change_id, hlc, device_id, user_id, table_name, record_id, op, fields)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(rusqlite::params![
+            c.change_id,
+            c.hlc,
+            c.device_id,
+            c.user_id,
+            c.table,
+            c.record_id,
+            c.op.as_str(),
+            serde_json::Value::Object(c.fields.clone()).to_string()
+        ])?;
+    Ok(())
+}
+
+fn write_change(tx: &Tx, c: &ChangeEntry, report: &mut MergeReport) -> Result<()> {
+    let conn = tx.conn();
+    let table = &c.table;
+    let deleted: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM change_log WHERE table_name = ?1 AND record_id = ?2 AND op = 'delete')",
+        )?
+        .query_row((table, &c.record_id), |r| r.get(0))?;
+    if c.op == Op::Delete {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE id = ?1"),
+            [&c.record_id],
+        )?;
+        report.applied += 1;
+        return Ok(());
+    }
+    if deleted {
+        report.after_deletion += 1;
+        return Ok(());
+    }
+    // Per field: a later stamp already applied here wins.
+    let mut winners: Vec<(&String, &serde_json::Value)> = Vec::new();
+    for (field, value) in &c.fields {
+        let later: bool = conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM change_log
+                   WHERE table_name = ?1 AND record_id = ?2 AND hlc > ?3
+                     AND json_type(fields, '$.' || ?4) IS NOT NULL)",
+            )?
+            .query_row((table, &c.record_id, &c.hlc, field), |r| r.get(0))?;
+        if later {
+            report.fields_superseded += 1;
+        } else {
+            winners.push((field, value));
+        }
+    }
+    let exists: bool = conn.query_row(
+        &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"),
+        [&c.record_id],
+        |r| r.get(0),
+    )?;
+    let values: Vec<rusqlite::types::Value> = winners.iter().map(|(_, v)| sql_value(v)).collect();
+    if exists {
+        if !winners.is_empty() {
+            let sets: Vec<String> = winners
+                .iter()
+                .enumerate()
+                .map(|(i, (f, _))| format!("{f} = ?{}", i + 2))
+                .collect();
+            let mut params: Vec<&dyn rusqlite::ToSql> = vec![&c.record_id];
+            params.extend(values.iter().map(|v| v as &dyn rusqlite::ToSql));
+            conn.execute(
+                &format!("UPDATE {table} SET {} WHERE id = ?1", sets.join(", ")),
+                params.as_slice(),
+            )?;
+        }
+    } else if c.op == Op::Insert {
+        let names: Vec<&str> = winners.iter().map(|(f, _)| f.as_str()).collect();
+        let marks: Vec<String> = (2..=names.len() + 1).map(|i| format!("?{i}")).collect();
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&c.record_id];
+        params.extend(values.iter().map(|v| v as &dyn rusqlite::ToSql));
+        let sql = if names.is_empty() {
+            format!("INSERT INTO {table} (id) VALUES (?1)")
+        } else {
+            format!(
+                "INSERT INTO {table} (id, {}) VALUES (?1, {})",
+                names.join(", "),
+                marks.join(", ")
+            )
+        };
+        conn.execute(&sql, params.as_slice())?;
+    } else {
+        // An update to a record this desktop does not hold: its insert was
+        // refused here, so this one cannot apply either.
+        return Err(crate::error::StoreError::Sqlite(
+            rusqlite::Error::QueryReturnedNoRows,
+        ));
+    }
+    report.applied += 1;
+    Ok(())
+}
+
+fn sql_value(v: &serde_json::Value) -> rusqlite::types::Value {
+    use rusqlite::types::Value;
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Integer(i64::from(*b)),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map(Value::Integer)
+            .or_else(|| n.as_f64().map(Value::Real))
+            .unwrap_or(Value::Null),
+        serde_json::Value::String(s) => Value::Text(s.clone()),
+        other => Value::Text(other.to_string()),
+    }
+}
+
+/// Active appointments of the same provider overlapping `id` (itself
+/// included), unless every one of them is an explicit overbook or they
+/// share a group slot within its capacity.
+fn overlapping(tx: &Tx, id: &str) -> Result<Vec<String>> {
+    let conn = tx.conn();
+    let me: Option<(String, i64, i64, String)> = conn
+        .prepare_cached(
+            "SELECT provider_id, starts_at, ends_at, status FROM appointments WHERE id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let Some((provider, start, end, status)) = me else {
+        return Ok(Vec::new());
+    };
+    if matches!(status.as_str(), "cancelled" | "no-show") {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, Option<String>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT id, slot_id, overbook_reason FROM appointments
+             WHERE provider_id = ?1 AND starts_at > ?2 AND starts_at < ?4 AND ends_at > ?3
+               AND status NOT IN ('cancelled', 'no-show') ORDER BY id",
+        )?
+        .query_map(
+            (&provider, start - MAX_APPOINTMENT_SECONDS, start, end),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    if rows.len() < 2 || rows.iter().any(|(_, _, overbook)| overbook.is_some()) {
+        return Ok(Vec::new());
+    }
+    let slot = rows[0].1.clone();
+    if slot.is_some() && rows.iter().all(|(_, s, _)| *s == slot) {
+        let capacity: i64 = conn
+            .prepare_cached(
+                "SELECT min(s.capacity, t.capacity) FROM slots s, appointments a
+                 JOIN appointment_types t ON t.id = a.appointment_type_id
+                 WHERE s.id = ?1 AND a.id = ?2",
+            )?
+            .query_row((&slot, id), |r| r.get(0))
+            .optional()?
+            .unwrap_or(1);
+        if rows.len() as i64 <= capacity {
+            return Ok(Vec::new());
+        }
+    }
+    Ok(rows.into_iter().map(|(id, _, _)| id).collect())
+}
+
+fn check_double_booking(tx: &Tx, id: &str) -> Result<usize> {
+    let ids = overlapping(tx, id)?;
+    if ids.len() < 2 {
+        return Ok(0);
+    }
+    let conflict_id = hex::encode(Sha256::digest(format!("double-booking|{}", ids.join("|"))));
+    let detail = format!("{} appointments of the same provider overlap", ids.len());
+    let n = tx
+        .conn()
+        .prepare_cached(
+            "INSERT INTO sync_conflicts (id, kind, appointment_ids, detail, raised_at)
+             VALUES (?1, 'double-booking', ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute((
+            &conflict_id,
+            serde_json::to_string(&ids).unwrap_or_default(),
+            &detail,
+            tx.now(),
+        ))?;
+    Ok(n)
+}

@@ -1,0 +1,284 @@
+//! Two desktops that exchange change logs (as through the clinic server)
+//! end up with the same data, by the merge rules of docs/sync-protocol.md.
+
+mod common;
+
+use chrono::Duration;
+use clinicdesk_domain::validate::NoteFormat;
+use clinicdesk_domain::{AppointmentStatus, Role};
+use clinicdesk_keys::Keychain;
+use clinicdesk_store::*;
+use clinicdesk_sync_proto::{Op, ServedChange};
+use common::*;
+
+/// A second desktop of the same clinic, with its own device id.
+fn second_desktop(zone: clinicdesk_domain::ClinicZone) -> (tempfile::TempDir, Store, Session) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin) = Store::create(
+        dir.path(),
+        NewClinic {
+            name: "Harbour Family Practice".into(),
+            timezone: zone,
+            admin: NewUser {
+                username: "admin-b".into(),
+                display_name: "Second Admin".into(),
+                role: Role::Admin,
+                password: PASSWORD.into(),
+                provider_id: None,
+            },
+            key: KeySetup::Keychain(Keychain::default()),
+        },
+    )
+    .unwrap();
+    (dir, store, admin)
+}
+
+/// Everything `from` wrote itself, as the server would serve it.
+fn served(from: &Store) -> Vec<ServedChange> {
+    from.outbox(0, 1_000_000)
+        .unwrap()
+        .into_iter()
+        .map(|(seq, change)| ServedChange {
+            cursor: seq,
+            change,
+        })
+        .collect()
+}
+
+fn exchange(a: &mut Store, b: &mut Store) -> (MergeReport, MergeReport) {
+    let (from_a, from_b) = (served(a), served(b));
+    (
+        b.apply_remote(&from_a).unwrap(),
+        a.apply_remote(&from_b).unwrap(),
+    )
+}
+
+#[test]
+fn a_booking_on_one_desktop_shows_on_the_other_once() {
+    let mut c = clinic();
+    let (_d, mut b, b_admin) = second_desktop(c.store.zone());
+    let ada = c.patient("Ada", "Lovelace");
+    let appt = c.book_at(&ada, c.later_today(60)).unwrap();
+
+    let report = b.apply_remote(&served(&c.store)).unwrap();
+    assert_eq!(report.refused, 0, "{:?}", b.sync_refusals().unwrap());
+    assert!(report.applied > 100, "{report:?}");
+    let seen = b.appointment(&b_admin, &appt.id).unwrap();
+    assert_eq!(seen, appt);
+    assert_eq!(b.sync_cursor().unwrap(), report.cursor.unwrap());
+
+    // Pulling the same page again changes nothing.
+    let again = b.apply_remote(&served(&c.store)).unwrap();
+    assert_eq!(
+        (again.applied, again.known),
+        (0, report.applied + report.refused)
+    );
+    // What B merged is not B's to push.
+    assert!(b
+        .outbox(0, 1_000_000)
+        .unwrap()
+        .iter()
+        .all(|(_, ch)| ch.device_id == b.device_id()));
+    // The merge is audited on B.
+    let verify = b.verify_audit(&b_admin).unwrap();
+    assert!(verify.intact, "{verify:?}");
+}
+
+#[test]
+fn concurrent_edits_merge_field_by_field_and_converge() {
+    let mut c = clinic();
+    let (_d, mut b, b_admin) = second_desktop(c.store.zone());
+    let ada = c.patient("Ada", "Lovelace");
+    b.apply_remote(&served(&c.store)).unwrap();
+    let input = |phone: &str, email: &str| PatientInput {
+        given_name: "Ada".into(),
+        family_name: "Lovelace".into(),
+        birth_date: "1980-04-02".into(),
+        sex: Some("female".into()),
+        phone: Some(phone.into()),
+        email: Some(email.into()),
+        ..Default::default()
+    };
+    // Offline: A changes the phone, B the email, then both the city...
+    c.store
+        .update_patient(&c.desk, &ada.id, &input("555 010 3000", ""))
+        .unwrap();
+    b.update_patient(
+        &b_admin,
+        &ada.id,
+        &PatientInput {
+            email: Some("ada@example.org".into()),
+            ..input("(555) 010-2000", "")
+        },
+    )
+    .unwrap();
+    let mut city = input("555 010 3000", "");
+    city.city = Some("Bristol".into());
+    c.store.update_patient(&c.desk, &ada.id, &city).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let mut later = PatientInput {
+        email: Some("ada@example.org".into()),
+        ..input("(555) 010-2000", "")
+    };
+    later.city = Some("London".into());
+    b.update_patient(&b_admin, &ada.id, &later).unwrap();
+
+    let (to_b, to_a) = exchange(&mut c.store, &mut b);
+    assert_eq!((to_b.refused, to_a.refused), (0, 0));
+    let on_a = c.store.patient(&c.admin, &ada.id).unwrap();
+    let on_b = b.patient(&b_admin, &ada.id).unwrap();
+    assert_eq!(on_a, on_b, "both desktops agree");
+    assert_eq!(
+        on_a.phone.as_deref(),
+        Some("555 010 3000"),
+        "A's phone, set only there"
+    );
+    assert_eq!(
+        on_a.email.as_deref(),
+        Some("ada@example.org"),
+        "B's email, set only there"
+    );
+    assert_eq!(on_a.city.as_deref(), Some("London"), "the later city wins");
+    assert!(to_a.fields_superseded + to_b.fields_superseded > 0);
+}
+
+#[test]
+fn a_signed_note_never_changes_through_sync() {
+    let mut c = clinic();
+    let (_d, mut b, _b_admin) = second_desktop(c.store.zone());
+    let ada = c.patient("Ada", "Lovelace");
+    let appt = c.book_at(&ada, c.later_today(30)).unwrap();
+    c.store.check_in(&c.desk, &appt.id).unwrap();
+    let enc = c.store.open_encounter(&c.doctor, &appt.id).unwrap();
+    let content = NoteContent {
+        subjective: "Cough for a week.".into(),
+        ..Default::default()
+    };
+    let note = c
+        .store
+        .save_draft(&c.doctor, &enc.id, None, NoteFormat::Soap, &content)
+        .unwrap();
+    let signed = c.store.sign_note(&c.doctor, &note.id).unwrap();
+    b.apply_remote(&served(&c.store)).unwrap();
+
+    // Another desktop claims a later edit of the signed note.
+    let mut fields = serde_json::Map::new();
+    fields.insert("subjective".into(), "Rewritten".into());
+    let forged = ServedChange {
+        cursor: 1_000_000,
+        change: clinicdesk_sync_proto::ChangeEntry {
+            change_id: uuid::Uuid::now_v7().to_string(),
+            hlc: format!("{:015}-000000-other-desk", 4_000_000_000_000u64),
+            device_id: "other-desk".into(),
+            user_id: None,
+            table: "notes".into(),
+            record_id: note.id.clone(),
+            op: Op::Update,
+            fields,
+        },
+    };
+    let report = c.store.apply_remote(std::slice::from_ref(&forged)).unwrap();
+    assert_eq!(report.refused, 1);
+    let refusals = c.store.sync_refusals().unwrap();
+    assert_eq!(refusals[0].change_id, forged.change.change_id);
+    assert!(refusals[0].reason.contains("signed note"), "{refusals:?}");
+    let after = c.store.note(&c.doctor, &note.id).unwrap();
+    assert_eq!(after.content, signed.content);
+    // Refused once, known after: pulling it again does not refuse it twice.
+    let again = c.store.apply_remote(&[forged]).unwrap();
+    assert_eq!((again.refused, again.known), (0, 1));
+}
+
+#[test]
+fn malformed_changes_are_refused_and_kept() {
+    let c = clinic();
+    let mut store = c.store;
+    let mut fields = serde_json::Map::new();
+    fields.insert("no_such_column".into(), 1.into());
+    let bad = |table: &str, fields: serde_json::Map<String, serde_json::Value>| ServedChange {
+        cursor: 1,
+        change: clinicdesk_sync_proto::ChangeEntry {
+            change_id: uuid::Uuid::now_v7().to_string(),
+            hlc: format!("{:015}-000000-other", 1u64),
+            device_id: "other".into(),
+            user_id: None,
+            table: table.into(),
+            record_id: "x".into(),
+            op: Op::Insert,
+            fields,
+        },
+    };
+    let report = store
+        .apply_remote(&[
+            bad("patients", fields),
+            bad("audit_log", Default::default()),
+        ])
+        .unwrap();
+    assert_eq!(report.refused, 2);
+    let reasons: Vec<_> = store
+        .sync_refusals()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.reason)
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("no column 'no_such_column'")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("not a synced table")),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn two_offline_desktops_booking_the_same_slot_both_see_the_conflict() {
+    let mut c = clinic();
+    let (_d, mut b, b_admin) = second_desktop(c.store.zone());
+    let ada = c.patient("Ada", "Lovelace");
+    let bob = c.patient("Bob", "Byron");
+    b.apply_remote(&served(&c.store)).unwrap();
+    let at = (c.today() + Duration::days(2))
+        .and_hms_opt(10, 0, 0)
+        .unwrap();
+    // Offline, each books the last place in the 10:00 slot.
+    let on_a = c.book_at(&ada, at).unwrap();
+    let on_b = b
+        .book(
+            &b_admin,
+            &BookingRequest {
+                patient_id: bob.id.clone(),
+                start: Some(at),
+                provider_id: Some(c.provider.id.clone()),
+                location_id: Some(c.location.id.clone()),
+                appointment_type_id: Some(c.visit.id.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let (to_b, to_a) = exchange(&mut c.store, &mut b);
+    assert_eq!((to_b.conflicts, to_a.conflicts), (1, 1));
+    let ca = c.store.sync_conflicts(&c.desk).unwrap();
+    let cb = b.sync_conflicts(&b_admin).unwrap();
+    assert_eq!(ca.len(), 1);
+    assert_eq!(ca[0].id, cb[0].id, "the same conflict on every desktop");
+    let mut ids = vec![on_a.id.clone(), on_b.id.clone()];
+    ids.sort();
+    assert_eq!(ca[0].appointment_ids, ids, "both bookings are kept");
+
+    // The front desk on A moves Bob; once B has that, the conflict is gone there too.
+    let before = c.store.outbox(0, 1_000_000).unwrap().len();
+    c.store
+        .cancel(&c.desk, &on_b.id, "double-booked at merge; rebooked")
+        .unwrap();
+    assert!(c.store.sync_conflicts(&c.desk).unwrap().is_empty());
+    let newer: Vec<_> = served(&c.store).into_iter().skip(before).collect();
+    b.apply_remote(&newer).unwrap();
+    assert!(b.sync_conflicts(&b_admin).unwrap().is_empty());
+    assert_eq!(
+        b.appointment(&b_admin, &on_b.id).unwrap().status,
+        AppointmentStatus::Cancelled
+    );
+}
