@@ -81,11 +81,6 @@ pub const SYNCED_TABLES: &[(&str, Permission, Permission)] = &[
     ),
     ("notes", Permission::NoteRead, Permission::NoteWrite),
     ("note_addenda", Permission::NoteRead, Permission::NoteWrite),
-    (
-        "fhir_links",
-        Permission::AppointmentRead,
-        Permission::FhirImport,
-    ),
 ];
 
 fn entry(table: &str) -> Option<&'static (&'static str, Permission, Permission)> {
