@@ -33,6 +33,7 @@ pub mod interop;
 pub mod merge;
 mod prefs;
 pub mod schedule;
+pub mod sync_state;
 pub mod views;
 
 pub use booking::{Appointment, BookingRequest, NextAvailableQuery, OpenTime, RecordedAppointment};
@@ -47,4 +48,5 @@ pub use schedule::{
     ExceptionInput, MaterializeReport, RecordedSlot, ScheduleException, Slot, Template,
     TemplateInput,
 };
+pub use sync_state::{SyncProgress, SyncSettings};
 pub use views::{CalendarView, FlowRow};

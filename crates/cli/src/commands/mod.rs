@@ -14,6 +14,7 @@ mod patient;
 mod prefs;
 mod rekey;
 mod schedule;
+mod sync;
 mod user;
 
 use crate::context::{Ctx, Global};
@@ -71,6 +72,9 @@ pub enum Command {
     /// Replace the store's encryption key (administrators; key-file stores
     /// take the new passphrase from CLINICDESK_NEW_KEY_PASSPHRASE or a prompt)
     Rekey,
+    /// Sync with the clinic server
+    #[command(subcommand)]
+    Sync(sync::SyncCmd),
 }
 
 pub fn run(g: &Global, cmd: Command) -> Result<()> {
@@ -98,5 +102,6 @@ pub fn run(g: &Global, cmd: Command) -> Result<()> {
         Command::Demo(a) => demo::run(ctx, a),
         Command::Fhir(c) => fhir::run(ctx, c),
         Command::Rekey => rekey::run(ctx),
+        Command::Sync(c) => sync::run(ctx, c),
     }
 }

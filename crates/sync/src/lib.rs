@@ -1,0 +1,194 @@
+//! The desktop side of sync (docs/sync-protocol.md): enroll with the clinic
+//! server, push this desktop's change log, pull and merge everyone else's.
+//! The store keeps working offline; `sync_now` catches up whenever the
+//! server can be reached, and everything it has not sent stays queued in
+//! the store across restarts.
+
+mod client;
+
+pub use client::Client;
+
+use clinicdesk_keys::{KeyError, Keychain, StoreKey};
+use clinicdesk_store::{KeySource, MergeReport, Session, Store, StoreError, SyncSettings};
+use clinicdesk_sync_proto::enrollment::{self, Code};
+use clinicdesk_sync_proto::MAX_BATCH;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("the device credential could not be kept: {0}")]
+    Keychain(#[from] KeyError),
+    #[error("this desktop is not enrolled with a clinic server; run `sync enroll URL CODE` first")]
+    NotEnrolled,
+    #[error("cannot reach the clinic server at {url}: {detail}")]
+    Unreachable { url: String, detail: String },
+    #[error("the clinic server refused: {0}")]
+    Refused(String),
+    #[error("the server at {url} is not the one this desktop enrolled with: its certificate changed (expected {expected}, got {got})")]
+    WrongServer {
+        url: String,
+        expected: String,
+        got: String,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, SyncError>;
+
+fn keychain_account(store: &Store) -> String {
+    format!("sync-{}", store.device_id())
+}
+
+/// Enrolls this desktop with the server at `url` using a one-time `code`
+/// (administrators). The credential goes to the OS keychain, or into the
+/// encrypted store when the store itself uses a key file.
+pub fn enroll(
+    store: &mut Store,
+    session: &Session,
+    url: &str,
+    code: &str,
+    device_name: &str,
+) -> Result<SyncSettings> {
+    session.require(clinicdesk_domain::Permission::StoreAdmin)?;
+    let code = Code::parse(code).map_err(SyncError::Invalid)?;
+    let url = url.trim_end_matches('/').to_string();
+    // Learn the certificate, then enroll over a connection pinned to it.
+    let fingerprint = Client::observe_fingerprint(&url)?;
+    let client = Client::new(&url, &fingerprint, None)?;
+    let res = client.enroll(
+        &code.lookup,
+        &enrollment::proof(&code.secret, "client", &fingerprint, store.device_id()),
+        store.device_id(),
+        device_name,
+    )?;
+    if !enrollment::verify(
+        &code.secret,
+        "server",
+        &fingerprint,
+        store.device_id(),
+        &res.server_proof,
+    ) {
+        return Err(SyncError::Refused(
+            "the server could not prove it issued this code; do not use it, and tell the administrator".into(),
+        ));
+    }
+    let secret = match store.key_source() {
+        KeySource::Keychain => {
+            let key = StoreKey::from_hex(&res.token).ok_or_else(|| {
+                SyncError::Refused("the server sent a malformed credential".into())
+            })?;
+            Keychain::default().save(&keychain_account(store), &key)?;
+            None
+        }
+        KeySource::KeyFile => Some(res.token.clone()),
+    };
+    let settings = SyncSettings {
+        url,
+        fingerprint,
+        clinic_id: res.clinic_id,
+        roles: res.roles,
+        device_name: device_name.to_string(),
+        enrolled_at: now_seconds(),
+    };
+    store.set_sync_settings(session, &settings, secret.as_deref())?;
+    Ok(settings)
+}
+
+fn token(store: &Store) -> Result<String> {
+    match store.key_source() {
+        KeySource::Keychain => Ok(Keychain::default()
+            .require(&keychain_account(store))?
+            .to_hex()
+            .to_string()),
+        KeySource::KeyFile => store.sync_secret()?.ok_or(SyncError::NotEnrolled),
+    }
+}
+
+/// The client for this desktop's server, with its pinned certificate.
+pub fn connect(store: &Store) -> Result<Client> {
+    let settings = store.sync_settings()?.ok_or(SyncError::NotEnrolled)?;
+    Client::new(&settings.url, &settings.fingerprint, Some(token(store)?))
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncOutcome {
+    pub pushed: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    pub pulled: usize,
+    pub merge: MergeReport,
+    pub cursor: i64,
+}
+
+/// Pushes everything queued, then pulls and merges until caught up. A
+/// failure part-way keeps what was done: pushed changes are acknowledged,
+/// merged pages are committed, and the next call goes on from there.
+pub fn sync_now(store: &mut Store) -> Result<SyncOutcome> {
+    let result = connect(store).and_then(|client| run(store, &client));
+    let note = match &result {
+        Ok(_) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    };
+    store.record_sync_attempt(note.as_ref().map(|_| ()).map_err(|e| e.as_str()))?;
+    result
+}
+
+fn run(store: &mut Store, client: &Client) -> Result<SyncOutcome> {
+    let mut out = SyncOutcome::default();
+    loop {
+        let pushed_seq = store.sync_progress()?.pushed_seq;
+        let batch = store.outbox(pushed_seq, MAX_BATCH)?;
+        let Some(last) = batch.last().map(|(seq, _)| *seq) else {
+            break;
+        };
+        let changes: Vec<_> = batch.iter().map(|(_, c)| c.clone()).collect();
+        let res = client.push(&changes)?;
+        let refused: Vec<_> = res
+            .rejected
+            .iter()
+            .filter_map(|r| {
+                changes
+                    .iter()
+                    .find(|c| c.change_id == r.change_id)
+                    .map(|c| (c.clone(), r.clone()))
+            })
+            .collect();
+        store.record_push(last, &refused)?;
+        out.pushed += res.accepted;
+        out.duplicates += res.duplicates;
+        out.rejected += res.rejected.len();
+    }
+    loop {
+        let after = store.sync_cursor()?;
+        let page = client.pull(after, 1_000)?;
+        out.pulled += page.changes.len();
+        let report = store.apply_remote(&page.changes)?;
+        merge_into(&mut out.merge, &report);
+        // Past changes this device may not read, too.
+        store.set_sync_cursor(page.next)?;
+        out.cursor = page.next;
+        if !page.more {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+fn merge_into(total: &mut MergeReport, r: &MergeReport) {
+    total.applied += r.applied;
+    total.known += r.known;
+    total.fields_superseded += r.fields_superseded;
+    total.after_deletion += r.after_deletion;
+    total.refused += r.refused;
+    total.conflicts += r.conflicts;
+    total.cursor = r.cursor.or(total.cursor);
+}
+
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

@@ -1,0 +1,244 @@
+//! Two desktops and a real clinic server over TLS on loopback: enrollment
+//! with the pinned certificate, pushing, pulling, merging, and what a
+//! desktop does when the server is away or not the one it enrolled with.
+
+use clinicdesk_domain::{ClinicZone, Role};
+use clinicdesk_keys::Keychain;
+use clinicdesk_server::db::{Database, EnrollmentCode};
+use clinicdesk_server::http::{router, App};
+use clinicdesk_server::sqlite::SqliteDb;
+use clinicdesk_store::*;
+use clinicdesk_sync::SyncError;
+use clinicdesk_sync_proto::enrollment::Code;
+use std::net::SocketAddr;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Server {
+    addr: SocketAddr,
+    db: SqliteDb,
+    runtime: tokio::runtime::Runtime,
+    handle: axum_server::Handle<SocketAddr>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(tls_dir: Option<&std::path::Path>) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let db = SqliteDb::open(&dir.path().join("data"), &dir.path().join("server.key")).unwrap();
+        let identity =
+            clinicdesk_server::tls::identity(tls_dir.unwrap_or(dir.path()), None, None, &[])
+                .unwrap();
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let handle = axum_server::Handle::new();
+        let h = handle.clone();
+        let app_db = db.clone();
+        runtime.spawn(async move {
+            let app = App::new(app_db, identity.fingerprint.clone())
+                .await
+                .unwrap();
+            let config = axum_server::tls_rustls::RustlsConfig::from_pem(
+                identity.cert_pem.into_bytes(),
+                identity.key_pem.into_bytes(),
+            )
+            .await
+            .unwrap();
+            axum_server::from_tcp_rustls(listener, config)
+                .unwrap()
+                .handle(h)
+                .serve(router(app).into_make_service())
+                .await
+                .unwrap();
+        });
+        Server {
+            addr,
+            db,
+            runtime,
+            handle,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.addr.port())
+    }
+
+    fn code(&self, roles: Vec<Role>) -> String {
+        let code = Code::generate();
+        let db = self.db.clone();
+        let c = code.clone();
+        self.runtime
+            .block_on(async move {
+                db.migrate().await?;
+                db.add_enrollment_code(&EnrollmentCode {
+                    lookup: c.lookup,
+                    secret: c.secret,
+                    roles,
+                    expires_at: i64::MAX / 2,
+                })
+                .await
+            })
+            .unwrap();
+        code.to_string()
+    }
+
+    fn stop(self) {
+        self.handle.shutdown();
+    }
+}
+
+fn desktop(admin: &str) -> (tempfile::TempDir, Store, Session) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, session) = Store::create(
+        dir.path(),
+        NewClinic {
+            name: "Harbour Family Practice".into(),
+            timezone: ClinicZone::parse("UTC").unwrap(),
+            admin: NewUser {
+                username: admin.into(),
+                display_name: admin.into(),
+                role: Role::Admin,
+                password: PASSWORD.into(),
+                provider_id: None,
+            },
+            key: KeySetup::Keychain(Keychain::default()),
+        },
+    )
+    .unwrap();
+    (dir, store, session)
+}
+
+fn register(store: &mut Store, session: &Session, given: &str) -> Patient {
+    store
+        .add_patient(
+            session,
+            &PatientInput {
+                given_name: given.into(),
+                family_name: "Sync".into(),
+                birth_date: "1970-01-01".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+}
+
+#[test]
+fn two_desktops_meet_through_the_server() {
+    let server = Server::start(None);
+    let (_a_dir, mut a, a_admin) = desktop("admin-a");
+    let (_b_dir, mut b, b_admin) = desktop("admin-b");
+    let roles = vec![Role::FrontDesk, Role::Admin];
+    let sa = clinicdesk_sync::enroll(
+        &mut a,
+        &a_admin,
+        &server.url(),
+        &server.code(roles.clone()),
+        "Front desk 1",
+    )
+    .unwrap();
+    assert_eq!(sa.fingerprint.len(), 64);
+    clinicdesk_sync::enroll(
+        &mut b,
+        &b_admin,
+        &server.url(),
+        &server.code(roles),
+        "Front desk 2",
+    )
+    .unwrap();
+
+    let ada = register(&mut a, &a_admin, "Ada");
+    assert!(a.queued_changes().unwrap() > 0);
+    let pushed = clinicdesk_sync::sync_now(&mut a).unwrap();
+    assert!(pushed.pushed > 0);
+    assert_eq!(pushed.rejected, 0);
+    assert_eq!(a.queued_changes().unwrap(), 0);
+
+    let pulled = clinicdesk_sync::sync_now(&mut b).unwrap();
+    assert!(pulled.merge.applied > 0, "{pulled:?}");
+    assert_eq!(b.patient(&b_admin, &ada.id).unwrap().given_name, "Ada");
+    // B's own set-up went up; A gets it on its next sync, and both agree.
+    clinicdesk_sync::sync_now(&mut a).unwrap();
+    assert_eq!(a.sync_digest().unwrap(), b.sync_digest().unwrap());
+    let progress = a.sync_progress().unwrap();
+    assert!(progress.last_success_at.is_some() && progress.last_error.is_none());
+    server.stop();
+}
+
+#[test]
+fn offline_work_stays_queued_until_the_server_is_back() {
+    let server = Server::start(None);
+    let url = server.url();
+    let (_dir, mut a, admin) = desktop("admin-a");
+    clinicdesk_sync::enroll(
+        &mut a,
+        &admin,
+        &url,
+        &server.code(vec![Role::FrontDesk, Role::Admin]),
+        "Desk",
+    )
+    .unwrap();
+    clinicdesk_sync::sync_now(&mut a).unwrap();
+    server.stop();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+
+    register(&mut a, &admin, "Offline");
+    let queued = a.queued_changes().unwrap();
+    assert!(queued > 0);
+    let err = clinicdesk_sync::sync_now(&mut a).unwrap_err();
+    assert!(matches!(err, SyncError::Unreachable { .. }), "{err}");
+    assert_eq!(
+        a.queued_changes().unwrap(),
+        queued,
+        "nothing lost, nothing sent"
+    );
+    let progress = a.sync_progress().unwrap();
+    assert!(progress.last_error.unwrap().contains("cannot reach"));
+}
+
+#[test]
+fn a_server_with_another_certificate_is_refused() {
+    let real = Server::start(None);
+    let (_dir, mut a, admin) = desktop("admin-a");
+    clinicdesk_sync::enroll(
+        &mut a,
+        &admin,
+        &real.url(),
+        &real.code(vec![Role::FrontDesk, Role::Admin]),
+        "Desk",
+    )
+    .unwrap();
+    // Another server (another certificate) now answers at that address.
+    let impostor = Server::start(None);
+    let mut settings = a.sync_settings().unwrap().unwrap();
+    settings.url = impostor.url();
+    a.set_sync_settings(&admin, &settings, None).unwrap();
+    let err = clinicdesk_sync::sync_now(&mut a).unwrap_err();
+    assert!(matches!(err, SyncError::WrongServer { .. }), "{err}");
+    real.stop();
+    impostor.stop();
+}
+
+#[test]
+fn a_wrong_or_used_code_enrolls_nothing() {
+    let server = Server::start(None);
+    let (_dir, mut a, admin) = desktop("admin-a");
+    let err = clinicdesk_sync::enroll(&mut a, &admin, &server.url(), "AAAA-BBBB-CCCC-DDDD", "Desk")
+        .unwrap_err();
+    assert!(err.to_string().contains("enrollment code"), "{err}");
+    assert!(a.sync_settings().unwrap().is_none());
+    let code = server.code(vec![Role::FrontDesk]);
+    let err = clinicdesk_sync::enroll(&mut a, &admin, "http://clinic.example:8080", &code, "Desk")
+        .unwrap_err();
+    assert!(err.to_string().contains("https://"), "{err}");
+    let err = clinicdesk_sync::sync_now(&mut a).unwrap_err();
+    assert!(matches!(err, SyncError::NotEnrolled));
+    server.stop();
+}

@@ -1,0 +1,151 @@
+//! `clinicdesk-cli sync …` against the real `clinicdesk-server`: two front
+//! desks enroll with one-time codes, and a patient registered at one shows
+//! at the other after both sync.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn server_bin() -> std::path::PathBuf {
+    bin().with_file_name(format!("clinicdesk-server{}", std::env::consts::EXE_SUFFIX))
+}
+
+struct Server(Child, tempfile::TempDir, u16);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(server_bin())
+            .arg("--data")
+            .arg(dir.path())
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--insecure-http"])
+            .env("CLINICDESK_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("clinicdesk-server is built (cargo build --workspace --bins)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Server(child, dir, port)
+    }
+
+    fn code(&self) -> String {
+        let out = Command::new(server_bin())
+            .arg("--data")
+            .arg(self.1.path())
+            .args(["enroll-code", "--roles", "front-desk,admin"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.2)
+    }
+}
+
+const SECOND: User = User {
+    name: "admin2",
+    password: "admin2-password-1",
+};
+
+#[test]
+fn two_front_desks_sync_through_the_clinic_server() {
+    let server = Server::start();
+    let first = Clinic::new();
+    let second = Clinic::new();
+    // The second desk's administrator needs a name of its own: user names are
+    // unique across the clinic once the desks share their records.
+    second.add_user(&SECOND, "admin", "Second Admin", None);
+
+    let status = first.json(&ADMIN, &["sync", "status"]);
+    assert_eq!(status["enrolled"], false);
+    first
+        .run_as(&ADMIN, &["sync", "now"])
+        .fails(1, "not enrolled with a clinic server");
+
+    let enrolled = first.json(
+        &ADMIN,
+        &[
+            "sync",
+            "enroll",
+            &server.url(),
+            &server.code(),
+            "--name",
+            "Front desk 1",
+        ],
+    );
+    assert_eq!(enrolled["device_name"], "Front desk 1");
+    second.json(
+        &SECOND,
+        &[
+            "sync",
+            "enroll",
+            &server.url(),
+            &server.code(),
+            "--name",
+            "Front desk 2",
+        ],
+    );
+    first
+        .run_as(
+            &ADMIN,
+            &["sync", "enroll", &server.url(), "K7QP-M2XD-9TRW-4HCF"],
+        )
+        .fails(1, "enrollment code");
+
+    first.json(
+        &ADMIN,
+        &[
+            "patient",
+            "add",
+            "--given",
+            "Grace",
+            "--family",
+            "Hopper",
+            "--dob",
+            "1906-12-09",
+        ],
+    );
+    let before = first.json(&ADMIN, &["sync", "status"]);
+    assert!(before["queued_changes"].as_i64().unwrap() > 0, "{before:#}");
+    let sent = first.json(&ADMIN, &["sync", "now"]);
+    assert!(sent["pushed"].as_u64().unwrap() > 0, "{sent:#}");
+    let after = first.json(&ADMIN, &["sync", "status"]);
+    assert_eq!(after["queued_changes"], 0);
+    assert!(after["progress"]["last_success_at"].is_i64());
+
+    second.json(&SECOND, &["sync", "now"]);
+    let found: Value = second.json(&SECOND, &["patient", "search", "Hopper"]);
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{found:#}");
+    let conflicts = second.json(&SECOND, &["sync", "conflicts"]);
+    assert_eq!(conflicts, serde_json::json!([]));
+    let text = second.run_as(&SECOND, &["sync", "status"]).ok().stdout;
+    assert!(text.contains("Queued changes"), "{text}");
+}
