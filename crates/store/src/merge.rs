@@ -315,11 +315,13 @@ fn apply_one(
     debug_assert!(sync_scope::is_synced(&c.table));
     tx.observe(&hlc);
 
-    tx.conn().execute_batch("SAVEPOINT merge_one")?;
+    tx.conn()
+        .prepare_cached("SAVEPOINT merge_one")?
+        .execute([])?;
     match write_change(tx, c, report) {
         Ok(()) => {
             record(tx, c)?;
-            tx.conn().execute_batch("RELEASE merge_one")?;
+            tx.conn().prepare_cached("RELEASE merge_one")?.execute([])?;
             if c.table == "appointments" {
                 touched.insert(c.record_id.clone());
             }
@@ -360,16 +362,29 @@ fn record(tx: &Tx, c: &ChangeEntry) -> Result<()> {
 fn write_change(tx: &Tx, c: &ChangeEntry, report: &mut MergeReport) -> Result<()> {
     let conn = tx.conn();
     let table = &c.table;
-    let deleted: bool = conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM change_log WHERE table_name = ?1 AND record_id = ?2 AND op = 'delete')",
-        )?
-        .query_row((table, &c.record_id), |r| r.get(0))?;
-    if c.op == Op::Delete {
-        conn.execute(
-            &format!("DELETE FROM {table} WHERE id = ?1"),
-            [&c.record_id],
+    // Every change already applied to this record (usually a handful): one
+    // read decides both "deleted" and which fields a later stamp has set.
+    let mut deleted = false;
+    let mut later_fields: BTreeSet<String> = BTreeSet::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT hlc, op, fields FROM change_log WHERE table_name = ?1 AND record_id = ?2",
         )?;
+        let mut rows = stmt.query((table, &c.record_id))?;
+        while let Some(r) = rows.next()? {
+            let (hlc, op, fields): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            if op == "delete" {
+                deleted = true;
+            } else if hlc > c.hlc {
+                if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(&fields) {
+                    later_fields.extend(m.into_iter().map(|(k, _)| k));
+                }
+            }
+        }
+    }
+    if c.op == Op::Delete {
+        conn.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
+            .execute([&c.record_id])?;
         report.applied += 1;
         return Ok(());
     }
@@ -380,24 +395,17 @@ fn write_change(tx: &Tx, c: &ChangeEntry, report: &mut MergeReport) -> Result<()
     // Per field: a later stamp already applied here wins.
     let mut winners: Vec<(&String, &serde_json::Value)> = Vec::new();
     for (field, value) in &c.fields {
-        let later: bool = conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM change_log
-                   WHERE table_name = ?1 AND record_id = ?2 AND hlc > ?3
-                     AND json_type(fields, '$.' || ?4) IS NOT NULL)",
-            )?
-            .query_row((table, &c.record_id, &c.hlc, field), |r| r.get(0))?;
-        if later {
+        if later_fields.contains(field) {
             report.fields_superseded += 1;
         } else {
             winners.push((field, value));
         }
     }
-    let exists: bool = conn.query_row(
-        &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"),
-        [&c.record_id],
-        |r| r.get(0),
-    )?;
+    let exists: bool = conn
+        .prepare_cached(&format!(
+            "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"
+        ))?
+        .query_row([&c.record_id], |r| r.get(0))?;
     let values: Vec<rusqlite::types::Value> = winners.iter().map(|(_, v)| sql_value(v)).collect();
     if exists {
         if !winners.is_empty() {
@@ -408,10 +416,11 @@ fn write_change(tx: &Tx, c: &ChangeEntry, report: &mut MergeReport) -> Result<()
                 .collect();
             let mut params: Vec<&dyn rusqlite::ToSql> = vec![&c.record_id];
             params.extend(values.iter().map(|v| v as &dyn rusqlite::ToSql));
-            conn.execute(
-                &format!("UPDATE {table} SET {} WHERE id = ?1", sets.join(", ")),
-                params.as_slice(),
-            )?;
+            conn.prepare_cached(&format!(
+                "UPDATE {table} SET {} WHERE id = ?1",
+                sets.join(", ")
+            ))?
+            .execute(params.as_slice())?;
         }
     } else if c.op == Op::Insert {
         let names: Vec<&str> = winners.iter().map(|(f, _)| f.as_str()).collect();
@@ -427,7 +436,7 @@ fn write_change(tx: &Tx, c: &ChangeEntry, report: &mut MergeReport) -> Result<()
                 marks.join(", ")
             )
         };
-        conn.execute(&sql, params.as_slice())?;
+        conn.prepare_cached(&sql)?.execute(params.as_slice())?;
     } else {
         // An update to a record this desktop does not hold: its insert was
         // refused here, so this one cannot apply either.
