@@ -149,3 +149,65 @@ fn two_front_desks_sync_through_the_clinic_server() {
     let text = second.run_as(&SECOND, &["sync", "status"]).ok().stdout;
     assert!(text.contains("Queued changes"), "{text}");
 }
+
+#[test]
+fn a_watching_desk_picks_up_changes_by_itself() {
+    let server = Server::start();
+    let first = Clinic::new();
+    let second = Clinic::new();
+    second.add_user(&SECOND, "admin", "Second Admin", None);
+    first.json(&ADMIN, &["sync", "enroll", &server.url(), &server.code()]);
+    second.json(&SECOND, &["sync", "enroll", &server.url(), &server.code()]);
+
+    let mut watch = Command::new(bin())
+        .arg("--data")
+        .arg(second.dir())
+        .args(["--user", SECOND.name, "sync", "watch", "--every", "60"])
+        .env("CLINICDESK_PASSWORD", SECOND.password)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = watch.stdout.take().unwrap();
+    let lines = std::thread::spawn(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<_>>()
+    });
+
+    first.json(
+        &ADMIN,
+        &[
+            "patient",
+            "add",
+            "--given",
+            "Katherine",
+            "--family",
+            "Johnson",
+            "--dob",
+            "1918-08-26",
+        ],
+    );
+    first.json(&ADMIN, &["sync", "now"]);
+    let started = Instant::now();
+    loop {
+        let found = second.json(&SECOND, &["patient", "search", "Johnson"]);
+        if found.as_array().is_some_and(|a| a.len() == 1) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the watching desk never got the patient"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = watch.kill();
+    let _ = watch.wait();
+    let lines = lines.join().unwrap();
+    assert!(
+        lines.iter().filter(|l| l.contains("synced:")).count() >= 2,
+        "{lines:?}"
+    );
+}

@@ -242,6 +242,65 @@ fn unreachable(url: &str, e: &reqwest::Error) -> SyncError {
     }
 }
 
+/// Server-sent events from `GET /v1/events`, read line by line.
+pub struct Events {
+    reader: std::io::BufReader<reqwest::blocking::Response>,
+}
+
+impl Events {
+    /// The next head the server announces; `None` when the stream ends.
+    pub fn next_head(&mut self) -> Result<Option<i64>> {
+        use std::io::BufRead;
+        let mut data = String::new();
+        loop {
+            let mut line = String::new();
+            let n = self
+                .reader
+                .read_line(&mut line)
+                .map_err(|e| SyncError::Unreachable {
+                    url: "the live notifications".into(),
+                    detail: e.to_string(),
+                })?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let line = line.trim_end_matches(['\r', '\n']);
+            if let Some(d) = line.strip_prefix("data:") {
+                data.push_str(d.trim_start());
+            } else if line.is_empty() && !data.is_empty() {
+                if let Ok(ev) = serde_json::from_str::<clinicdesk_sync_proto::HeadEvent>(&data) {
+                    return Ok(Some(ev.head));
+                }
+                data.clear();
+            }
+        }
+    }
+}
+
+impl Client {
+    /// Opens the live notification stream (no timeout: it stays open).
+    pub fn events(&self) -> Result<Events> {
+        let rb = self
+            .http
+            .get(format!("{}/v1/events", self.url))
+            .timeout(Duration::from_secs(60 * 60 * 24 * 365));
+        let res = self
+            .authed(rb)
+            .send()
+            .map_err(|e| unreachable(&self.url, &e))?;
+        if !res.status().is_success() {
+            let status = res.status();
+            let body: Option<ErrorBody> = res.json().ok();
+            return Err(SyncError::Refused(
+                body.map_or_else(|| format!("HTTP {status}"), |b| b.message),
+            ));
+        }
+        Ok(Events {
+            reader: std::io::BufReader::new(res),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -192,3 +192,66 @@ fn now_seconds() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
+
+/// What `watch` reports after each attempt.
+#[derive(Debug)]
+pub enum WatchEvent {
+    Synced(SyncOutcome),
+    Failed(SyncError),
+}
+
+/// Keeps this desktop in sync until `stop` is set: syncs at once, then again
+/// whenever the server announces changes past this desktop's cursor, and
+/// every `every` in any case (so an outage is retried and queued work goes
+/// out when the server is back).
+pub fn watch(
+    store: &mut Store,
+    every: std::time::Duration,
+    stop: &std::sync::atomic::AtomicBool,
+    mut report: impl FnMut(&WatchEvent),
+) -> Result<()> {
+    use std::sync::atomic::Ordering;
+    use std::sync::mpsc;
+    let (heads, rx) = mpsc::channel::<i64>();
+    let client = connect(store)?;
+    // The notification stream blocks while waiting, so it gets a thread of
+    // its own; it reconnects by itself after an outage.
+    std::thread::spawn(move || loop {
+        if let Ok(mut events) = client.events() {
+            while let Ok(Some(head)) = events.next_head() {
+                if heads.send(head).is_err() {
+                    return;
+                }
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        if heads.send(-1).is_err() {
+            return;
+        }
+    });
+    while !stop.load(Ordering::Relaxed) {
+        let event = match sync_now(store) {
+            Ok(o) => WatchEvent::Synced(o),
+            Err(e) => WatchEvent::Failed(e),
+        };
+        report(&event);
+        // Wait for news past our cursor, the next round, or the stop flag.
+        let deadline = std::time::Instant::now() + every;
+        let cursor = store.sync_cursor()?;
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match rx.recv_timeout(left.min(std::time::Duration::from_millis(200))) {
+                Ok(head) if head > cursor => break,
+                Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+    }
+    Ok(())
+}

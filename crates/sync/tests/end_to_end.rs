@@ -242,3 +242,74 @@ fn a_wrong_or_used_code_enrolls_nothing() {
     assert!(matches!(err, SyncError::NotEnrolled));
     server.stop();
 }
+
+#[test]
+fn a_watching_desktop_gets_a_new_patient_within_seconds() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let server = Server::start(None);
+    let (_a_dir, mut a, a_admin) = desktop("admin-a");
+    let (b_dir, mut b, b_admin) = desktop("admin-b");
+    let roles = vec![Role::FrontDesk, Role::Admin];
+    clinicdesk_sync::enroll(
+        &mut a,
+        &a_admin,
+        &server.url(),
+        &server.code(roles.clone()),
+        "Desk A",
+    )
+    .unwrap();
+    clinicdesk_sync::enroll(
+        &mut b,
+        &b_admin,
+        &server.url(),
+        &server.code(roles),
+        "Desk B",
+    )
+    .unwrap();
+    clinicdesk_sync::sync_now(&mut a).unwrap();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (flag, syncs) = (
+        stop.clone(),
+        Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+    );
+    let counter = syncs.clone();
+    // A long round: only the live notification can bring the patient quickly.
+    let watcher = std::thread::spawn(move || {
+        clinicdesk_sync::watch(&mut b, std::time::Duration::from_secs(60), &flag, |e| {
+            if matches!(e, clinicdesk_sync::WatchEvent::Synced(_)) {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+        .unwrap();
+    });
+    let started = std::time::Instant::now();
+    while syncs.load(Ordering::Relaxed) == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+
+    let grace = register(&mut a, &a_admin, "Grace");
+    let pushed_at = std::time::Instant::now();
+    clinicdesk_sync::sync_now(&mut a).unwrap();
+    let reader = Store::open(b_dir.path(), &Unlock::default()).unwrap();
+    let mut reader = reader;
+    let seen_in = loop {
+        if reader.patient(&b_admin, &grace.id).is_ok() {
+            break pushed_at.elapsed();
+        }
+        assert!(
+            pushed_at.elapsed() < std::time::Duration::from_secs(10),
+            "B never got the patient"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(
+        seen_in < std::time::Duration::from_secs(5),
+        "took {seen_in:?}"
+    );
+    stop.store(true, Ordering::Relaxed);
+    watcher.join().unwrap();
+    server.stop();
+}

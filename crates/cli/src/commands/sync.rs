@@ -24,6 +24,12 @@ pub enum SyncCmd {
     },
     /// Send queued changes and merge everyone else's now
     Now,
+    /// Keep syncing until stopped (Ctrl-C): at once, whenever the server
+    /// announces changes, and every --every seconds
+    Watch {
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        every: u64,
+    },
     /// Where this desktop syncs, what is queued and how the last sync went
     Status,
     /// Double bookings found when merging, for staff to resolve
@@ -93,6 +99,31 @@ pub fn run(ctx: &mut Ctx, cmd: SyncCmd) -> Result<()> {
                 }
                 s
             })
+        }
+        SyncCmd::Watch { every } => {
+            ctx.session.require(Permission::AppointmentRead)?;
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            let zone = ctx.zone();
+            clinicdesk_sync::watch(
+                &mut ctx.store,
+                std::time::Duration::from_secs(every),
+                &stop,
+                |e| {
+                    let now = local(zone, now_seconds());
+                    let line = match e {
+                        clinicdesk_sync::WatchEvent::Synced(o) => format!(
+                            "{now}  synced: {} sent, {} received\n",
+                            count(o.pushed, "change"),
+                            count(o.pulled, "change")
+                        ),
+                        clinicdesk_sync::WatchEvent::Failed(err) => {
+                            format!("{now}  offline, will retry: {err}\n")
+                        }
+                    };
+                    let _ = crate::output::emit(&line);
+                },
+            )?;
+            Ok(())
         }
         SyncCmd::Status => {
             ctx.session.require(Permission::AppointmentRead)?;
@@ -170,6 +201,12 @@ pub fn run(ctx: &mut Ctx, cmd: SyncCmd) -> Result<()> {
             })
         }
     }
+}
+
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn host_name() -> String {
