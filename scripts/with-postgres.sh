@@ -30,9 +30,11 @@ trap cleanup EXIT
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -U clinicdesk -A trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 ||
   { cat "$dir/initdb.log" >&2; exit 1; }
-# fsync off: a test cluster that is thrown away after the run.
+# fsync off by default: a test cluster that is thrown away after the run.
+# Benchmarks set CLINICDESK_PG_FSYNC=on to measure durable commits.
+fsync="${CLINICDESK_PG_FSYNC:-off}"
 "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=300" start >/dev/null ||
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=$fsync -c max_connections=300" start >/dev/null ||
   { cat "$dir/server.log" >&2; exit 1; }
 
 export CLINICDESK_TEST_POSTGRES="postgres://clinicdesk@127.0.0.1:$port/postgres"

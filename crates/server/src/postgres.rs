@@ -266,43 +266,48 @@ impl Database for PgDb {
         let tx = c.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
             .await?;
-        let insert = tx
-            .prepare(
-                "INSERT INTO changes (change_id, hlc, device_id, user_id, table_name, record_id, op, fields, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (change_id) DO NOTHING",
-            )
-            .await?;
-        let mut out = PushOutcome::default();
+        // One statement per batch: a round trip per change would dominate.
+        // Rows keep the batch's order (WITH ORDINALITY), so cursors do too.
+        let mut cols: [Vec<Option<String>>; 8] = Default::default();
         for ch in changes {
             let fields = serde_json::Value::Object(ch.fields.clone()).to_string();
-            let n = tx
-                .execute(
-                    &insert,
-                    &[
-                        &ch.change_id,
-                        &ch.hlc,
-                        &ch.device_id,
-                        &ch.user_id,
-                        &ch.table,
-                        &ch.record_id,
-                        &ch.op.as_str(),
-                        &fields,
-                        &now,
-                    ],
-                )
-                .await?;
-            if n == 1 {
-                out.accepted += 1;
-            } else {
-                out.duplicates += 1;
+            let row = [
+                Some(ch.change_id.clone()),
+                Some(ch.hlc.clone()),
+                Some(ch.device_id.clone()),
+                ch.user_id.clone(),
+                Some(ch.table.clone()),
+                Some(ch.record_id.clone()),
+                Some(ch.op.as_str().to_string()),
+                Some(fields),
+            ];
+            for (col, v) in cols.iter_mut().zip(row) {
+                col.push(v);
             }
         }
-        out.head = tx
+        let accepted = tx
+            .execute(
+                "INSERT INTO changes (change_id, hlc, device_id, user_id, table_name, record_id, op, fields, received_at)
+                 SELECT c, h, d, u, t, r, o, f, $9
+                 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                      WITH ORDINALITY AS x(c, h, d, u, t, r, o, f, n)
+                 ORDER BY n
+                 ON CONFLICT (change_id) DO NOTHING",
+                &[
+                    &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6], &cols[7], &now,
+                ],
+            )
+            .await? as usize;
+        let head: i64 = tx
             .query_one("SELECT coalesce(max(cursor), 0)::BIGINT FROM changes", &[])
             .await?
             .get(0);
         tx.commit().await?;
-        Ok(out)
+        Ok(PushOutcome {
+            accepted,
+            duplicates: changes.len() - accepted,
+            head,
+        })
     }
 
     async fn pull(&self, after: i64, limit: usize, tables: &[&str]) -> Result<Page> {

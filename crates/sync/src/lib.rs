@@ -12,6 +12,9 @@ use clinicdesk_keys::{KeyError, Keychain, StoreKey};
 use clinicdesk_store::{KeySource, MergeReport, Session, Store, StoreError, SyncSettings};
 use clinicdesk_sync_proto::enrollment::{self, Code};
 use clinicdesk_sync_proto::MAX_BATCH;
+
+/// Changes per pulled page: one transaction each when merged.
+const PULL_PAGE: usize = 2_000;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +140,16 @@ pub fn sync_now(store: &mut Store) -> Result<SyncOutcome> {
 }
 
 fn run(store: &mut Store, client: &Client) -> Result<SyncOutcome> {
+    let mut out = push_all(store, client)?;
+    let pulled = pull_all(store, client)?;
+    out.pulled = pulled.pulled;
+    out.merge = pulled.merge;
+    out.cursor = pulled.cursor;
+    Ok(out)
+}
+
+/// Sends every queued own change, in batches, recording each acknowledgement.
+pub fn push_all(store: &mut Store, client: &Client) -> Result<SyncOutcome> {
     let mut out = SyncOutcome::default();
     loop {
         let pushed_seq = store.sync_progress()?.pushed_seq;
@@ -161,9 +174,15 @@ fn run(store: &mut Store, client: &Client) -> Result<SyncOutcome> {
         out.duplicates += res.duplicates;
         out.rejected += res.rejected.len();
     }
+    Ok(out)
+}
+
+/// Pulls and merges page by page until caught up with the server.
+pub fn pull_all(store: &mut Store, client: &Client) -> Result<SyncOutcome> {
+    let mut out = SyncOutcome::default();
     loop {
         let after = store.sync_cursor()?;
-        let page = client.pull(after, 1_000)?;
+        let page = client.pull(after, PULL_PAGE)?;
         out.pulled += page.changes.len();
         let report = store.apply_remote(&page.changes)?;
         merge_into(&mut out.merge, &report);

@@ -2,98 +2,15 @@
 //! with the pinned certificate, pushing, pulling, merging, and what a
 //! desktop does when the server is away or not the one it enrolled with.
 
+mod support;
+
 use clinicdesk_domain::{ClinicZone, Role};
 use clinicdesk_keys::Keychain;
-use clinicdesk_server::db::{Database, EnrollmentCode};
-use clinicdesk_server::http::{router, App};
-use clinicdesk_server::sqlite::SqliteDb;
 use clinicdesk_store::*;
 use clinicdesk_sync::SyncError;
-use clinicdesk_sync_proto::enrollment::Code;
-use std::net::SocketAddr;
+use support::Server;
 
 const PASSWORD: &str = "correct horse battery staple";
-
-struct Server {
-    addr: SocketAddr,
-    db: SqliteDb,
-    runtime: tokio::runtime::Runtime,
-    handle: axum_server::Handle<SocketAddr>,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(tls_dir: Option<&std::path::Path>) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let db = SqliteDb::open(&dir.path().join("data"), &dir.path().join("server.key")).unwrap();
-        let identity =
-            clinicdesk_server::tls::identity(tls_dir.unwrap_or(dir.path()), None, None, &[])
-                .unwrap();
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let handle = axum_server::Handle::new();
-        let h = handle.clone();
-        let app_db = db.clone();
-        runtime.spawn(async move {
-            let app = App::new(app_db, identity.fingerprint.clone())
-                .await
-                .unwrap();
-            let config = axum_server::tls_rustls::RustlsConfig::from_pem(
-                identity.cert_pem.into_bytes(),
-                identity.key_pem.into_bytes(),
-            )
-            .await
-            .unwrap();
-            axum_server::from_tcp_rustls(listener, config)
-                .unwrap()
-                .handle(h)
-                .serve(router(app).into_make_service())
-                .await
-                .unwrap();
-        });
-        Server {
-            addr,
-            db,
-            runtime,
-            handle,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("https://127.0.0.1:{}", self.addr.port())
-    }
-
-    fn code(&self, roles: Vec<Role>) -> String {
-        let code = Code::generate();
-        let db = self.db.clone();
-        let c = code.clone();
-        self.runtime
-            .block_on(async move {
-                db.migrate().await?;
-                db.add_enrollment_code(&EnrollmentCode {
-                    lookup: c.lookup,
-                    secret: c.secret,
-                    roles,
-                    expires_at: i64::MAX / 2,
-                })
-                .await
-            })
-            .unwrap();
-        code.to_string()
-    }
-
-    fn stop(self) {
-        self.handle.shutdown();
-    }
-}
 
 fn desktop(admin: &str) -> (tempfile::TempDir, Store, Session) {
     let dir = tempfile::tempdir().unwrap();

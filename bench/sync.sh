@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Usage: bench/sync.sh [sqlite|postgres]
+#
+# Sync throughput (crates/sync/benches/throughput.rs, release build): one
+# desktop pushes BENCH_SYNC_CHANGES (default 100,000) changes to a clinic
+# server over TLS on loopback, a second pulls and merges them. Runs in a
+# throwaway keyring, and for postgres a throwaway PostgreSQL cluster with
+# fsync on. Results go to $CLINICDESK_BENCH_DIR/sync-throughput-BACKEND.json.
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo"
+backend="${1:-sqlite}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/clinicdesk/target}"
+export CLINICDESK_BENCH_DIR="${CLINICDESK_BENCH_DIR:-$HOME/.cache/clinicdesk/bench}"
+mkdir -p "$CLINICDESK_BENCH_DIR"
+export BENCH_SYNC_BACKEND="$backend"
+
+cargo bench -p clinicdesk-sync --bench throughput --no-run
+case "$backend" in
+  sqlite) exec bash scripts/with-keyring.sh cargo bench -p clinicdesk-sync --bench throughput ;;
+  postgres)
+    export CLINICDESK_PG_FSYNC=on
+    exec bash scripts/with-postgres.sh bash scripts/with-keyring.sh \
+      cargo bench -p clinicdesk-sync --bench throughput
+    ;;
+  *) echo "bench/sync.sh: backend is sqlite or postgres" >&2; exit 2 ;;
+esac
