@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# Usage: bench/sync.sh [sqlite|postgres]
+# Usage: bench/sync.sh [sqlite|postgres|propagation]
+#
+# propagation: crates/sync/benches/propagation.rs, BENCH_SYNC_DESKTOPS
+# (default 50) desktops watching one server; the time from one desktop's
+# write until each other desktop has merged it, over BENCH_SYNC_ROUNDS
+# (default 40) writes. Results in $CLINICDESK_BENCH_DIR/sync-propagation.json.
 #
 # Sync throughput (crates/sync/benches/throughput.rs, release build): one
 # desktop pushes BENCH_SYNC_CHANGES (default 100,000) changes to a clinic
@@ -16,13 +21,14 @@ export CLINICDESK_BENCH_DIR="${CLINICDESK_BENCH_DIR:-$HOME/.cache/clinicdesk/ben
 mkdir -p "$CLINICDESK_BENCH_DIR"
 export BENCH_SYNC_BACKEND="$backend"
 
-cargo bench -p clinicdesk-sync --bench throughput --no-run
+cargo bench -p clinicdesk-sync --bench throughput --bench propagation --no-run
 case "$backend" in
+  propagation) exec bash scripts/with-keyring.sh cargo bench -p clinicdesk-sync --bench propagation ;;
   sqlite) exec bash scripts/with-keyring.sh cargo bench -p clinicdesk-sync --bench throughput ;;
   postgres)
     export CLINICDESK_PG_FSYNC=on
     exec bash scripts/with-postgres.sh bash scripts/with-keyring.sh \
       cargo bench -p clinicdesk-sync --bench throughput
     ;;
-  *) echo "bench/sync.sh: backend is sqlite or postgres" >&2; exit 2 ;;
+  *) echo "bench/sync.sh: sqlite, postgres or propagation" >&2; exit 2 ;;
 esac

@@ -255,6 +255,8 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 .unwrap()
                 .into_iter()
                 .map(|c| c.id)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
                 .collect()
         })
         .collect();

@@ -130,7 +130,20 @@ pub struct SyncOutcome {
 /// failure part-way keeps what was done: pushed changes are acknowledged,
 /// merged pages are committed, and the next call goes on from there.
 pub fn sync_now(store: &mut Store) -> Result<SyncOutcome> {
-    let result = connect(store).and_then(|client| run(store, &client));
+    let client = match connect(store) {
+        Ok(c) => c,
+        Err(e) => {
+            store.record_sync_attempt(Err(&e.to_string()))?;
+            return Err(e);
+        }
+    };
+    sync_with(store, &client)
+}
+
+/// `sync_now` with a client already made (the keychain read once, its
+/// connections kept alive between rounds).
+pub fn sync_with(store: &mut Store, client: &Client) -> Result<SyncOutcome> {
+    let result = run(store, client);
     let note = match &result {
         Ok(_) => Ok(()),
         Err(e) => Err(e.to_string()),
@@ -233,10 +246,11 @@ pub fn watch(
     use std::sync::mpsc;
     let (heads, rx) = mpsc::channel::<i64>();
     let client = connect(store)?;
+    let listener = connect(store)?;
     // The notification stream blocks while waiting, so it gets a thread of
     // its own; it reconnects by itself after an outage.
     std::thread::spawn(move || loop {
-        if let Ok(mut events) = client.events() {
+        if let Ok(mut events) = listener.events() {
             while let Ok(Some(head)) = events.next_head() {
                 if heads.send(head).is_err() {
                     return;
@@ -249,7 +263,7 @@ pub fn watch(
         }
     });
     while !stop.load(Ordering::Relaxed) {
-        let event = match sync_now(store) {
+        let event = match sync_with(store, &client) {
             Ok(o) => WatchEvent::Synced(o),
             Err(e) => WatchEvent::Failed(e),
         };
