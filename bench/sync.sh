@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Usage: bench/sync.sh [sqlite|postgres|propagation]
+# Usage: bench/sync.sh [sqlite|postgres|propagation|load-sqlite|load-postgres]
+#
+# load-*: crates/server/benches/load.rs, BENCH_LOAD_DEVICES (default 200)
+# simulated desktops pushing and pulling once a second for
+# BENCH_LOAD_SECONDS (default 30); request latency percentiles.
 #
 # propagation: crates/sync/benches/propagation.rs, BENCH_SYNC_DESKTOPS
 # (default 50) desktops watching one server; the time from one desktop's
@@ -24,11 +28,16 @@ export BENCH_SYNC_BACKEND="$backend"
 cargo bench -p clinicdesk-sync --bench throughput --bench propagation --no-run
 case "$backend" in
   propagation) exec bash scripts/with-keyring.sh cargo bench -p clinicdesk-sync --bench propagation ;;
+  load-sqlite) BENCH_LOAD_BACKEND=sqlite exec cargo bench -p clinicdesk-server --bench load ;;
+  load-postgres)
+    export CLINICDESK_PG_FSYNC=on BENCH_LOAD_BACKEND=postgres
+    exec bash scripts/with-postgres.sh cargo bench -p clinicdesk-server --bench load
+    ;;
   sqlite) exec bash scripts/with-keyring.sh cargo bench -p clinicdesk-sync --bench throughput ;;
   postgres)
     export CLINICDESK_PG_FSYNC=on
     exec bash scripts/with-postgres.sh bash scripts/with-keyring.sh \
       cargo bench -p clinicdesk-sync --bench throughput
     ;;
-  *) echo "bench/sync.sh: sqlite, postgres or propagation" >&2; exit 2 ;;
+  *) echo "bench/sync.sh: sqlite, postgres, propagation, load-sqlite or load-postgres" >&2; exit 2 ;;
 esac
