@@ -19,6 +19,10 @@ pub struct Client {
     url: String,
     http: Http,
     token: Option<String>,
+    /// The fingerprint this client accepts (none for plain HTTP on loopback).
+    pin: Option<String>,
+    /// The fingerprint of the certificate last presented.
+    seen: Arc<Mutex<Option<String>>>,
 }
 
 /// Accepts exactly the pinned certificate (or, with no pin, any one, and
@@ -152,11 +156,28 @@ impl Client {
     pub fn new(url: &str, fingerprint: &str, token: Option<String>) -> Result<Client> {
         Client::check_url(url)?;
         let pin = url.starts_with("https://").then(|| fingerprint.to_string());
+        let seen = Arc::new(Mutex::new(None));
         Ok(Client {
             url: url.trim_end_matches('/').to_string(),
-            http: http_client(pin, Arc::new(Mutex::new(None)))?,
+            http: http_client(pin.clone(), seen.clone())?,
             token,
+            pin,
+            seen,
         })
+    }
+
+    /// Why a request did not get through: another certificate than the
+    /// pinned one, or no answer at all.
+    fn failed(&self, e: &reqwest::Error) -> SyncError {
+        let seen = self.seen.lock().ok().and_then(|s| s.clone());
+        match (&self.pin, seen) {
+            (Some(pin), Some(got)) if *pin != got => SyncError::WrongServer {
+                url: self.url.clone(),
+                expected: pin.clone(),
+                got,
+            },
+            _ => unreachable(&self.url, e),
+        }
     }
 
     fn authed(&self, rb: RequestBuilder) -> RequestBuilder {
@@ -168,17 +189,7 @@ impl Client {
     }
 
     fn send<T: serde::de::DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T> {
-        let res = self.authed(rb).send().map_err(|e| {
-            if format!("{e:?}").contains("is not the pinned") {
-                SyncError::WrongServer {
-                    url: self.url.clone(),
-                    expected: "the pinned certificate".into(),
-                    got: "another one".into(),
-                }
-            } else {
-                unreachable(&self.url, &e)
-            }
-        })?;
+        let res = self.authed(rb).send().map_err(|e| self.failed(&e))?;
         let status = res.status();
         if status.is_success() {
             return res.json().map_err(|e| {
@@ -284,10 +295,7 @@ impl Client {
             .http
             .get(format!("{}/v1/events", self.url))
             .timeout(Duration::from_secs(60 * 60 * 24 * 365));
-        let res = self
-            .authed(rb)
-            .send()
-            .map_err(|e| unreachable(&self.url, &e))?;
+        let res = self.authed(rb).send().map_err(|e| self.failed(&e))?;
         if !res.status().is_success() {
             let status = res.status();
             let body: Option<ErrorBody> = res.json().ok();
