@@ -11,6 +11,7 @@ use crate::booking::MAX_APPOINTMENT_SECONDS;
 use crate::error::Result;
 use crate::session::Session;
 use crate::store::Store;
+use crate::sync_state::set_meta;
 use crate::write::Tx;
 use clinicdesk_domain::{sync_scope, Hlc, Role};
 use clinicdesk_sync_proto::{ChangeEntry, Op, ServedChange};
@@ -85,12 +86,7 @@ impl Store {
                 report.conflicts += check_double_booking(tx, id)?;
             }
             if let Some(cursor) = report.cursor {
-                tx.conn()
-                    .prepare_cached(
-                        "INSERT INTO store_meta (key, value) VALUES ('sync_cursor', ?1)
-                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    )?
-                    .execute([cursor.to_string()])?;
+                set_meta(tx.conn(), "sync_cursor", &cursor.to_string())?;
             }
             if report.applied + report.refused > 0 {
                 tx.audit(Entry::new("sync", "apply").detail(format!(
@@ -100,46 +96,6 @@ impl Store {
             }
             Ok(report)
         })
-    }
-
-    /// The server cursor this desktop has applied up to.
-    pub fn sync_cursor(&self) -> Result<i64> {
-        let v: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT value FROM store_meta WHERE key = 'sync_cursor'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
-    }
-
-    /// This device's own changes after change-log `seq`, oldest first: what
-    /// the next push sends.
-    pub fn outbox(&self, after_seq: i64, limit: usize) -> Result<Vec<(i64, ChangeEntry)>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT seq, change_id, hlc, device_id, user_id, table_name, record_id, op, fields
-             FROM change_log WHERE seq > ?1 AND device_id = ?2 ORDER BY seq LIMIT ?3",
-        )?;
-        let rows = stmt.query_map((after_seq, self.device_id(), limit as i64), |r| {
-            let op: String = r.get(7)?;
-            let fields: String = r.get(8)?;
-            Ok((
-                r.get::<_, i64>(0)?,
-                ChangeEntry {
-                    change_id: r.get(1)?,
-                    hlc: r.get(2)?,
-                    device_id: r.get(3)?,
-                    user_id: r.get(4)?,
-                    table: r.get(5)?,
-                    record_id: r.get(6)?,
-                    op: Op::parse(&op).unwrap_or(Op::Update),
-                    fields: serde_json::from_str(&fields).unwrap_or_default(),
-                },
-            ))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Double bookings found at merge that are still unresolved. One whose
@@ -261,13 +217,24 @@ fn columns<'m>(
     Ok(&cache[table])
 }
 
+/// Keeps a change that could not be applied (here, or by the server) with
+/// the reason, for staff to see.
+pub(crate) fn keep_refusal(
+    conn: &rusqlite::Connection,
+    c: &ChangeEntry,
+    reason: &str,
+    at: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sync_refusals (change_id, table_name, record_id, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (change_id) DO NOTHING",
+    )?
+    .execute((&c.change_id, &c.table, &c.record_id, reason, at))?;
+    Ok(())
+}
+
 fn refuse(tx: &Tx, c: &ChangeEntry, reason: &str, report: &mut MergeReport) -> Result<()> {
-    tx.conn()
-        .prepare_cached(
-            "INSERT INTO sync_refusals (change_id, table_name, record_id, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (change_id) DO NOTHING",
-        )?
-        .execute((&c.change_id, &c.table, &c.record_id, reason, tx.now()))?;
+    keep_refusal(tx.conn(), c, reason, tx.now())?;
     report.refused += 1;
     Ok(())
 }

@@ -34,7 +34,7 @@ pub struct SyncProgress {
     pub last_error: Option<String>,
 }
 
-fn meta(store: &Store, key: &str) -> Result<Option<String>> {
+pub(crate) fn meta(store: &Store, key: &str) -> Result<Option<String>> {
     Ok(store
         .conn()
         .query_row("SELECT value FROM store_meta WHERE key = ?1", [key], |r| {
@@ -43,7 +43,7 @@ fn meta(store: &Store, key: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
-fn set_meta(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
+pub(crate) fn set_meta(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO store_meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -122,21 +122,20 @@ impl Store {
         let mut progress = self.sync_progress()?;
         progress.pushed_seq = progress.pushed_seq.max(seq);
         set_meta(&tx, "sync_progress", &json(&progress))?;
+        let now = crate::write::now_seconds();
         for (c, r) in refused {
-            tx.prepare_cached(
-                "INSERT INTO sync_refusals (change_id, table_name, record_id, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (change_id) DO NOTHING",
-            )?
-            .execute((
-                &c.change_id,
-                &c.table,
-                &c.record_id,
-                format!("refused by the clinic server: {}", r.reason),
-                crate::write::now_seconds(),
-            ))?;
+            let reason = format!("refused by the clinic server: {}", r.reason);
+            crate::merge::keep_refusal(&tx, c, &reason, now)?;
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The server cursor this desktop has applied up to.
+    pub fn sync_cursor(&self) -> Result<i64> {
+        Ok(meta(self, "sync_cursor")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
     }
 
     /// Where the next pull starts. Only ever moves forward.

@@ -94,7 +94,7 @@ pub fn enroll(
         clinic_id: res.clinic_id,
         roles: res.roles,
         device_name: device_name.to_string(),
-        enrolled_at: now_seconds(),
+        enrolled_at: clinicdesk_store::write::now_seconds(),
     };
     store.set_sync_settings(session, &settings, secret.as_deref())?;
     Ok(settings)
@@ -217,12 +217,6 @@ fn merge_into(total: &mut MergeReport, r: &MergeReport) {
     total.refused += r.refused;
     total.conflicts += r.conflicts;
     total.cursor = r.cursor.or(total.cursor);
-}
-
-fn now_seconds() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// What `watch` reports after each attempt.

@@ -109,7 +109,7 @@ pub fn run(ctx: &mut Ctx, cmd: SyncCmd) -> Result<()> {
                 std::time::Duration::from_secs(every),
                 &stop,
                 |e| {
-                    let now = local(zone, now_seconds());
+                    let now = local(zone, clinicdesk_store::write::now_seconds());
                     let line = match e {
                         clinicdesk_sync::WatchEvent::Synced(o) => format!(
                             "{now}  synced: {} sent, {} received\n",
@@ -201,12 +201,6 @@ pub fn run(ctx: &mut Ctx, cmd: SyncCmd) -> Result<()> {
             })
         }
     }
-}
-
-fn now_seconds() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn host_name() -> String {
