@@ -29,6 +29,9 @@ impl From<tokio_postgres::Error> for DbError {
 
 pub type Result<T> = std::result::Result<T, DbError>;
 
+/// Wrong proofs after which an enrollment code is void.
+pub const MAX_CODE_ATTEMPTS: i64 = 5;
+
 /// An enrolled desktop.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Device {
@@ -71,6 +74,24 @@ pub struct Page {
     pub changes: Vec<ServedChange>,
     pub next: i64,
     pub more: bool,
+}
+
+impl Page {
+    /// A full page continues at its last change; a short one has reached
+    /// `head` (changes to tables the device may not read are passed over).
+    pub(crate) fn new(changes: Vec<ServedChange>, after: i64, head: i64, limit: usize) -> Page {
+        let more = changes.len() >= limit && limit > 0;
+        let next = if more {
+            changes.last().map_or(after, |c| c.cursor)
+        } else {
+            head.max(after)
+        };
+        Page {
+            changes,
+            next,
+            more,
+        }
+    }
 }
 
 pub(crate) fn roles_text(roles: &[Role]) -> String {

@@ -4,9 +4,8 @@
 
 use crate::db::{
     parse_roles, roles_text, Database, DbError, Device, EnrollmentCode, NewDevice, Page,
-    PushOutcome, Result,
+    PushOutcome, Result, MAX_CODE_ATTEMPTS,
 };
-use crate::sqlite::{page, MAX_CODE_ATTEMPTS};
 use clinicdesk_sync_proto::{ChangeEntry, Op, ServedChange};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
@@ -353,7 +352,7 @@ impl Database for PgDb {
                 },
             });
         }
-        Ok(page(changes, after, head, limit))
+        Ok(Page::new(changes, after, head, limit))
     }
 
     async fn head(&self) -> Result<i64> {

@@ -3,15 +3,12 @@
 
 use crate::db::{
     parse_roles, roles_text, Database, DbError, Device, EnrollmentCode, NewDevice, Page,
-    PushOutcome, Result,
+    PushOutcome, Result, MAX_CODE_ATTEMPTS,
 };
 use clinicdesk_sync_proto::{ChangeEntry, Op, ServedChange};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-
-/// Wrong proofs after which an enrollment code is void.
-pub const MAX_CODE_ATTEMPTS: i64 = 5;
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -370,7 +367,7 @@ impl Database for SqliteDb {
             drop(rows);
             drop(stmt);
             tx.commit()?;
-            Ok(page(changes, after, head, limit))
+            Ok(Page::new(changes, after, head, limit))
         })
         .await
     }
@@ -384,22 +381,6 @@ impl Database for SqliteDb {
             )
         })
         .await
-    }
-}
-
-/// A full page continues at its last change; a short one has reached `head`
-/// (changes to tables the device may not read are passed over).
-pub(crate) fn page(changes: Vec<ServedChange>, after: i64, head: i64, limit: usize) -> Page {
-    let more = changes.len() >= limit && limit > 0;
-    let next = if more {
-        changes.last().map_or(after, |c| c.cursor)
-    } else {
-        head.max(after)
-    };
-    Page {
-        changes,
-        next,
-        more,
     }
 }
 

@@ -4,8 +4,7 @@
 mod common;
 
 use clinicdesk_domain::Role;
-use clinicdesk_server::db::{Database, DbError, EnrollmentCode, NewDevice};
-use clinicdesk_server::sqlite::MAX_CODE_ATTEMPTS;
+use clinicdesk_server::db::{Database, DbError, EnrollmentCode, NewDevice, MAX_CODE_ATTEMPTS};
 use std::collections::BTreeSet;
 
 const ALL_TABLES: &[&str] = &["patients", "appointments", "notes"];
