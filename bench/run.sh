@@ -59,41 +59,13 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/clinicdesk/target}"
 # Not a secret: it only guards the throwaway benchmark keyring.
 export BENCH_KEYRING_PASSWORD="${BENCH_KEYRING_PASSWORD:-clinicdesk-benchmark-keyring}"
 
-for tool in dbus-run-session gnome-keyring-daemon dbus-send; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "bench/run.sh: $tool not found; run scripts/install.sh" >&2
-    exit 127
-  fi
-done
-
 # Build before entering the keyring session, so compile time is not spent in it.
 cargo bench -p clinicdesk-demo --bench store --no-run
 
 mkdir -p "$CLINICDESK_BENCH_DIR"
-mkdir -m 700 -p "$CLINICDESK_BENCH_DIR/keyring"
-runtime="$(mktemp -d)"
-trap 'rm -rf "$runtime"' EXIT
-chmod 700 "$runtime"
-# gnome-keyring keeps keyrings under $XDG_DATA_HOME/keyrings (persistent, in
-# the bench directory) and its control socket under $XDG_RUNTIME_DIR (per run).
-export XDG_DATA_HOME="$CLINICDESK_BENCH_DIR/keyring" XDG_RUNTIME_DIR="$runtime"
-export CLINICDESK_KEYRING_SESSION=1
-
-status=0
-# shellcheck disable=SC2016 # expanded by the inner bash (BENCH_WRAP unquoted on purpose: empty or one word)
-dbus-run-session -- bash -c '
-  set -euo pipefail
-  set -a
-  eval "$(printf %s "$BENCH_KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets)"
-  set +a
-  # The daemon takes the Secret Service name a moment after returning.
-  for _ in $(seq 100); do
-    case "$(dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets || true)" in
-      *"boolean true"*) break ;;
-    esac
-    sleep 0.1
-  done
-  exec ${BENCH_WRAP} cargo bench -p clinicdesk-demo --bench store -- "$@"
-' bench-run "$@" || status=$?
-exit "$status"
+# The keyring is kept in the bench directory: the cached data set's key is
+# there on the next run.
+export CLINICDESK_KEYRING_DIR="$CLINICDESK_BENCH_DIR/keyring"
+export CLINICDESK_KEYRING_PASSWORD="$BENCH_KEYRING_PASSWORD"
+# shellcheck disable=SC2086 # BENCH_WRAP is empty or words on purpose
+exec bash scripts/with-keyring.sh ${BENCH_WRAP} cargo bench -p clinicdesk-demo --bench store -- "$@"

@@ -4,6 +4,10 @@
 # using the `keyring` crate (Secret Service) works headless, e.g. in CI. The
 # keyring lives in a temp dir removed afterwards: tests never see or change
 # the user's real login keyring. Exits with CMD's exit status.
+#
+# CLINICDESK_KEYRING_DIR=DIR keeps the keyring in DIR instead, across runs
+# (the benchmarks' cached data sets keep their keys there), unlocked with
+# CLINICDESK_KEYRING_PASSWORD.
 set -euo pipefail
 
 if [ "$#" -eq 0 ]; then
@@ -26,9 +30,15 @@ done
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 mkdir -m 700 "$tmp/data" "$tmp/runtime"
+data="$tmp/data"
+if [ -n "${CLINICDESK_KEYRING_DIR:-}" ]; then
+  mkdir -m 700 -p "$CLINICDESK_KEYRING_DIR"
+  data="$CLINICDESK_KEYRING_DIR"
+fi
 # The daemon keeps keyrings under $XDG_DATA_HOME/keyrings and its control
-# socket under $XDG_RUNTIME_DIR/keyring, so both point into $tmp.
-export XDG_DATA_HOME="$tmp/data" XDG_RUNTIME_DIR="$tmp/runtime"
+# socket under $XDG_RUNTIME_DIR/keyring.
+export XDG_DATA_HOME="$data" XDG_RUNTIME_DIR="$tmp/runtime"
+export CLINICDESK_KEYRING_PASSWORD="${CLINICDESK_KEYRING_PASSWORD:-clinicdesk-test}"
 export CLINICDESK_KEYRING_SESSION=1
 
 # Not exec'd: the trap must still remove $tmp afterwards. The daemon only
@@ -41,7 +51,7 @@ status=0
 dbus-run-session -- bash -c '
   set -euo pipefail
   set -a
-  eval "$(printf %s clinicdesk-test | gnome-keyring-daemon --unlock --components=secrets)"
+  eval "$(printf %s "$CLINICDESK_KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets)"
   set +a
   for _ in $(seq 100); do
     case "$(dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \

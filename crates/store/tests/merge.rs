@@ -5,32 +5,14 @@ mod common;
 
 use chrono::Duration;
 use clinicdesk_domain::validate::NoteFormat;
-use clinicdesk_domain::{AppointmentStatus, Role};
-use clinicdesk_keys::Keychain;
+use clinicdesk_domain::AppointmentStatus;
 use clinicdesk_store::*;
 use clinicdesk_sync_proto::{Op, ServedChange};
 use common::*;
 
 /// A second desktop of the same clinic, with its own device id.
 fn second_desktop(zone: clinicdesk_domain::ClinicZone) -> (tempfile::TempDir, Store, Session) {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, admin) = Store::create(
-        dir.path(),
-        NewClinic {
-            name: "Harbour Family Practice".into(),
-            timezone: zone,
-            admin: NewUser {
-                username: "admin-b".into(),
-                display_name: "Second Admin".into(),
-                role: Role::Admin,
-                password: PASSWORD.into(),
-                provider_id: None,
-            },
-            key: KeySetup::Keychain(Keychain::default()),
-        },
-    )
-    .unwrap();
-    (dir, store, admin)
+    another_desktop(zone, "admin-b")
 }
 
 /// Everything `from` wrote itself, as the server would serve it.

@@ -6,8 +6,6 @@
 mod common;
 
 use chrono::Duration;
-use clinicdesk_domain::Role;
-use clinicdesk_keys::Keychain;
 use clinicdesk_store::*;
 use clinicdesk_sync_proto::{ChangeEntry, ServedChange};
 use common::*;
@@ -86,23 +84,7 @@ fn pull(relay: &Relay, d: &mut Desk) -> MergeReport {
 }
 
 fn other_desktop(zone: clinicdesk_domain::ClinicZone, n: usize) -> (tempfile::TempDir, Desk) {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, admin) = Store::create(
-        dir.path(),
-        NewClinic {
-            name: "Harbour Family Practice".into(),
-            timezone: zone,
-            admin: NewUser {
-                username: format!("admin-{n}"),
-                display_name: format!("Admin {n}"),
-                role: Role::Admin,
-                password: PASSWORD.into(),
-                provider_id: None,
-            },
-            key: KeySetup::Keychain(Keychain::default()),
-        },
-    )
-    .unwrap();
+    let (dir, store, admin) = another_desktop(zone, &format!("admin-{n}"));
     let desk = Desk {
         store,
         admin,

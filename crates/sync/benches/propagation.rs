@@ -8,9 +8,8 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use clinicdesk_domain::{ClinicZone, Role};
-use clinicdesk_keys::Keychain;
-use clinicdesk_store::{KeySetup, NewClinic, NewUser, PatientInput, Store};
+use clinicdesk_domain::Role;
+use clinicdesk_store::PatientInput;
 use clinicdesk_sync::WatchEvent;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -39,23 +38,7 @@ fn main() {
     let mut writer = None;
     let started = Instant::now();
     for d in 0..desktops {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut store, admin) = Store::create(
-            dir.path(),
-            NewClinic {
-                name: "Benchmark Health".into(),
-                timezone: ClinicZone::parse("UTC").unwrap(),
-                admin: NewUser {
-                    username: format!("admin-{d}"),
-                    display_name: format!("Desk {d}"),
-                    role: Role::Admin,
-                    password: "benchmark password".into(),
-                    provider_id: None,
-                },
-                key: KeySetup::Keychain(Keychain::default()),
-            },
-        )
-        .unwrap();
+        let (dir, mut store, admin) = support::desktop(&format!("admin-{d}"));
         clinicdesk_sync::enroll(
             &mut store,
             &admin,

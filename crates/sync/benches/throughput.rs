@@ -10,39 +10,15 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use clinicdesk_domain::{ClinicZone, Role};
-use clinicdesk_keys::Keychain;
+use clinicdesk_domain::Role;
 use clinicdesk_server::db::Database;
-use clinicdesk_store::{KeySetup, NewClinic, NewUser, PatientInput, Session, Store};
+use clinicdesk_store::PatientInput;
 use std::time::Instant;
-
-const PASSWORD: &str = "benchmark password";
-
-fn desktop(name: &str) -> (tempfile::TempDir, Store, Session) {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, admin) = Store::create(
-        dir.path(),
-        NewClinic {
-            name: "Benchmark Health".into(),
-            timezone: ClinicZone::parse("UTC").unwrap(),
-            admin: NewUser {
-                username: name.into(),
-                display_name: name.into(),
-                role: Role::Admin,
-                password: PASSWORD.into(),
-                provider_id: None,
-            },
-            key: KeySetup::Keychain(Keychain::default()),
-        },
-    )
-    .unwrap();
-    (dir, store, admin)
-}
 
 fn run<D: Database>(server: support::Server<D>, n: usize, backend: &str) -> serde_json::Value {
     let roles = vec![Role::FrontDesk, Role::Admin];
-    let (_a_dir, mut a, a_admin) = desktop("source");
-    let (_b_dir, mut b, b_admin) = desktop("target");
+    let (_a_dir, mut a, a_admin) = support::desktop("source");
+    let (_b_dir, mut b, b_admin) = support::desktop("target");
     clinicdesk_sync::enroll(
         &mut a,
         &a_admin,

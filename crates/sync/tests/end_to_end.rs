@@ -4,34 +4,10 @@
 
 mod support;
 
-use clinicdesk_domain::{ClinicZone, Role};
-use clinicdesk_keys::Keychain;
+use clinicdesk_domain::Role;
 use clinicdesk_store::*;
 use clinicdesk_sync::SyncError;
-use support::Server;
-
-const PASSWORD: &str = "correct horse battery staple";
-
-fn desktop(admin: &str) -> (tempfile::TempDir, Store, Session) {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, session) = Store::create(
-        dir.path(),
-        NewClinic {
-            name: "Harbour Family Practice".into(),
-            timezone: ClinicZone::parse("UTC").unwrap(),
-            admin: NewUser {
-                username: admin.into(),
-                display_name: admin.into(),
-                role: Role::Admin,
-                password: PASSWORD.into(),
-                provider_id: None,
-            },
-            key: KeySetup::Keychain(Keychain::default()),
-        },
-    )
-    .unwrap();
-    (dir, store, session)
-}
+use support::{desktop, Server};
 
 fn register(store: &mut Store, session: &Session, given: &str) -> Patient {
     store

@@ -29,14 +29,31 @@ pub fn daytime_zone() -> ClinicZone {
 }
 
 pub fn new_clinic(dir: &std::path::Path, zone: ClinicZone) -> (Store, Session) {
+    new_clinic_as(dir, zone, "admin", "Clinic Admin")
+}
+
+/// Another desktop of the same clinic, in its own folder with its own device
+/// id, set up by an administrator named `admin`.
+pub fn another_desktop(zone: ClinicZone, admin: &str) -> (tempfile::TempDir, Store, Session) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, session) = new_clinic_as(dir.path(), zone, admin, admin);
+    (dir, store, session)
+}
+
+pub fn new_clinic_as(
+    dir: &std::path::Path,
+    zone: ClinicZone,
+    admin: &str,
+    display_name: &str,
+) -> (Store, Session) {
     Store::create(
         dir,
         NewClinic {
             name: "Harbour Family Practice".into(),
             timezone: zone,
             admin: NewUser {
-                username: "admin".into(),
-                display_name: "Clinic Admin".into(),
+                username: admin.into(),
+                display_name: display_name.into(),
                 role: Role::Admin,
                 password: PASSWORD.into(),
                 provider_id: None,

@@ -2,12 +2,37 @@
 //! end-to-end tests and the benchmarks.
 #![allow(dead_code)]
 
-use clinicdesk_domain::Role;
+use clinicdesk_domain::{ClinicZone, Role};
+use clinicdesk_keys::Keychain;
 use clinicdesk_server::db::{Database, EnrollmentCode};
 use clinicdesk_server::http::{router, App};
 use clinicdesk_server::sqlite::SqliteDb;
+use clinicdesk_store::{KeySetup, NewClinic, NewUser, Session, Store};
 use clinicdesk_sync_proto::enrollment::Code;
 use std::net::SocketAddr;
+
+/// A desktop with its own encrypted store (key in the keychain) and
+/// administrator.
+pub fn desktop(admin: &str) -> (tempfile::TempDir, Store, Session) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, session) = Store::create(
+        dir.path(),
+        NewClinic {
+            name: "Harbour Family Practice".into(),
+            timezone: ClinicZone::parse("UTC").unwrap(),
+            admin: NewUser {
+                username: admin.into(),
+                display_name: admin.into(),
+                role: Role::Admin,
+                password: "correct horse battery staple".into(),
+                provider_id: None,
+            },
+            key: KeySetup::Keychain(Keychain::default()),
+        },
+    )
+    .unwrap();
+    (dir, store, session)
+}
 
 pub struct Server<D: Database = SqliteDb> {
     pub addr: SocketAddr,
