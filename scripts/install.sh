@@ -2,6 +2,7 @@
 # Install what building and testing ClinicDesk needs on Debian 12. Idempotent,
 # and near-instant when everything is already there (test.sh runs it first).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 # pkg-config, libssl-dev: rusqlite's bundled SQLCipher. libdbus-1-dev: the
 # keyring crate's Secret Service backend. gnome-keyring, dbus,
@@ -9,9 +10,13 @@ set -euo pipefail
 # SQLCipher's build. python3-venv: the FHIR validator's venv. xvfb, xauth:
 # a display for GUI tests on headless machines. postgresql: the clinic
 # server's PostgreSQL backend, tested on a throwaway cluster
-# (scripts/with-postgres.sh).
+# (scripts/with-postgres.sh). libwebkit2gtk-4.1-dev, libgtk-3-dev,
+# librsvg2-dev, libsoup-3.0-dev: the desktop app's window (Tauri).
+# webkit2gtk-driver: WebKitWebDriver, which drives that window in the
+# end-to-end tests.
 APT_PACKAGES=(pkg-config libssl-dev libdbus-1-dev gnome-keyring dbus libsecret-tools
-  tcl build-essential ca-certificates python3-venv xvfb xauth postgresql)
+  tcl build-essential ca-certificates python3-venv xvfb xauth postgresql
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev webkit2gtk-driver)
 MIN_RUST=1.85
 
 as_root() {
@@ -69,6 +74,19 @@ fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "install: building cargo-nextest"
   cargo install cargo-nextest --locked
+fi
+
+# The bridge between WebDriver clients and the app's window, for the
+# end-to-end tests (tests/app.rs).
+if ! command -v tauri-driver >/dev/null; then
+  echo "install: building tauri-driver"
+  cargo install tauri-driver --version '^2' --locked
+fi
+
+# The screens: npm packages exactly as locked in ui/package-lock.json.
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  echo "install: npm packages for ui/"
+  npm --prefix ui ci --no-audit --no-fund
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then apt_note="installed ${missing[*]}"; else apt_note="all present"; fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole ClinicDesk test suite, as CI runs it (.ci/run): install
-# prerequisites, fetch test data, fmt, clippy, build, doctests, nextest.
+# prerequisites, fetch test data, build and test the screens (ui/), fmt,
+# clippy, build, doctests, nextest (the app's window under Xvfb).
 # Env: CARGO_TARGET_DIR, CARGO_BUILD_JOBS, CLINICDESK_CACHE override defaults.
 set -euo pipefail
 
@@ -49,9 +50,14 @@ if [ -f Cargo.lock ]; then
   locked=(--locked)
 fi
 
+# The app embeds the built screens (ui/dist), so they are built first.
+step "ui build" npm --prefix ui run build
+step "ui check" npm --prefix ui run check
+step "ui test" npm --prefix ui test
 step "cargo fmt" cargo fmt --all --check
 step "cargo clippy" cargo clippy --workspace --all-targets "${locked[@]}" -- -D warnings
-step "cargo build" cargo build --workspace --bins "${locked[@]}"
+# All targets, with the features the tests use, so nextest builds nothing again.
+step "cargo build" cargo build --workspace --all-targets "${locked[@]}"
 
 if [[ " ${failed[*]} " == *" cargo build "* ]]; then
   section "tests skipped: the build failed"
@@ -60,7 +66,7 @@ else
   # doctest run with "0 passed" must not be the one it reads.
   step "doctests" bash scripts/with-keyring.sh cargo test --workspace --doc "${locked[@]}"
   step "cargo nextest" bash scripts/with-postgres.sh bash scripts/with-keyring.sh \
-    cargo nextest run --workspace --no-fail-fast "${locked[@]}"
+    bash scripts/with-display.sh cargo nextest run --workspace --no-fail-fast "${locked[@]}"
 fi
 
 if [ "${#failed[@]}" -gt 0 ]; then

@@ -1,12 +1,65 @@
 //! ClinicDesk, the desktop app for outpatient clinics.
 //!
 //! This package is the app itself: its window shell lives in `src-tauri/`
-//! and its screens in `ui/`. The clinic logic it shows lives in the crates
-//! re-exported here, so the app, the command line and the end-to-end tests
-//! all drive the same code.
+//! and its screens in `ui/`. The commands here only parse what a screen
+//! sends, call [`clinicdesk_desktop::Desk`] and pass the answer back; the
+//! clinic rules live in the crates, so the app, the command line and the
+//! end-to-end tests all drive the same code.
+
+#[cfg(test)]
+mod command_tests;
+mod commands;
 
 pub use clinicdesk_demo as demo;
+pub use clinicdesk_desktop as desktop;
 pub use clinicdesk_domain as domain;
 pub use clinicdesk_fhir as fhir;
 pub use clinicdesk_keys as keys;
 pub use clinicdesk_store as store;
+
+use clinicdesk_desktop::{Desk, SyncWorker};
+use clinicdesk_keys::Keychain;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use tauri::Manager;
+
+/// The clinic's data directory: `CLINICDESK_DATA`, else the per-user one.
+pub fn data_dir() -> Result<PathBuf, String> {
+    match std::env::var_os("CLINICDESK_DATA").filter(|d| !d.is_empty()) {
+        Some(d) => Ok(PathBuf::from(d)),
+        None => clinicdesk_store::config::default_data_dir().ok_or_else(|| {
+            "ClinicDesk cannot tell where to keep its data: set CLINICDESK_DATA to a folder"
+                .to_string()
+        }),
+    }
+}
+
+/// The app with its commands on `builder`, over any Tauri runtime (the
+/// real window, or the mock runtime in tests).
+pub fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::Builder<R> {
+    let (dir, keychain) = (desk.dir().to_path_buf(), desk.keychain().clone());
+    builder
+        .manage(Mutex::new(desk))
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            let worker = SyncWorker::start(&dir, keychain, move || commands::synced(&handle));
+            app.manage(worker);
+            Ok(())
+        })
+        .invoke_handler(commands::handler())
+}
+
+pub fn run() {
+    let dir = match data_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("clinicdesk: {e}");
+            std::process::exit(2);
+        }
+    };
+    let desk = Desk::new(&dir, Keychain::default());
+    if let Err(e) = app(tauri::Builder::default(), desk).run(tauri::generate_context!()) {
+        eprintln!("clinicdesk: the window could not start: {e}");
+        std::process::exit(1);
+    }
+}

@@ -211,3 +211,74 @@ fn a_watching_desk_picks_up_changes_by_itself() {
         "{lines:?}"
     );
 }
+
+/// The app's background worker: a patient registered in one desktop app
+/// reaches the other desktop app with nobody pressing "sync", because the
+/// write nudges the sender's worker and the server's notification wakes the
+/// receiver's.
+#[test]
+fn desktop_apps_sync_in_the_background() {
+    use clinicdesk_desktop::{
+        Desk, LoginInput, PatientFields, RegisterInput, SearchInput, SyncWorker,
+    };
+    use clinicdesk_keys::Keychain;
+
+    let server = Server::start();
+    let first = Clinic::new();
+    let second = Clinic::new();
+    second.add_user(&SECOND, "admin", "Second Admin", None);
+    first.json(&ADMIN, &["sync", "enroll", &server.url(), &server.code()]);
+    second.json(&SECOND, &["sync", "enroll", &server.url(), &server.code()]);
+
+    let (tx, merged) = std::sync::mpsc::channel();
+    let sender = SyncWorker::start(first.dir(), Keychain::default(), || {});
+    let _receiver = SyncWorker::start(second.dir(), Keychain::default(), move || {
+        let _ = tx.send(());
+    });
+    let mut app = Desk::new(first.dir(), Keychain::default());
+    app.login(&LoginInput {
+        username: ADMIN.name.into(),
+        password: ADMIN.password.into(),
+    })
+    .unwrap();
+    app.register_patient(&RegisterInput {
+        patient: PatientFields {
+            given_name: "Dorothy".into(),
+            family_name: "Vaughan".into(),
+            birth_date: "1910-09-20".into(),
+            ..Default::default()
+        },
+        coverage: None,
+    })
+    .unwrap();
+    sender.nudge();
+
+    let mut other = Desk::new(second.dir(), Keychain::default());
+    other
+        .login(&LoginInput {
+            username: SECOND.name.into(),
+            password: SECOND.password.into(),
+        })
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let _ = merged.recv_timeout(Duration::from_millis(200));
+        let found = other
+            .search_patients(&SearchInput {
+                query: "Vaughan".into(),
+                limit: None,
+            })
+            .unwrap();
+        if found.len() == 1 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the patient never reached the other desktop"
+        );
+    }
+    let status = app.sync_status().unwrap();
+    assert!(status.enrolled);
+    assert_eq!(status.online, Some(true));
+    assert_eq!(status.queued, 0);
+}

@@ -48,7 +48,7 @@ impl Global {
     pub fn data_dir(&self) -> Result<PathBuf> {
         match &self.data {
             Some(d) if !d.as_os_str().is_empty() => Ok(d.clone()),
-            _ => default_data_dir().ok_or_else(|| {
+            _ => clinicdesk_store::config::default_data_dir().ok_or_else(|| {
                 CliError::usage("cannot tell where the per-user data directory is; give the data directory with --data DIR")
             }),
         }
@@ -63,26 +63,6 @@ impl Global {
                 CliError::usage("say who is acting with --user NAME (or set CLINICDESK_USER)")
             })
     }
-}
-
-/// `$XDG_DATA_HOME/clinicdesk` or `~/.local/share/clinicdesk` on Linux and
-/// other Unix systems; the usual application data folder elsewhere.
-pub fn default_data_dir() -> Option<PathBuf> {
-    let env_dir = |k: &str| {
-        std::env::var_os(k)
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-    };
-    if cfg!(windows) {
-        return env_dir("APPDATA").map(|d| d.join("ClinicDesk"));
-    }
-    let home = env_dir("HOME");
-    if cfg!(target_os = "macos") {
-        return home.map(|h| h.join("Library/Application Support/ClinicDesk"));
-    }
-    env_dir("XDG_DATA_HOME")
-        .or_else(|| home.map(|h| h.join(".local/share")))
-        .map(|d| d.join("clinicdesk"))
 }
 
 /// Opens the store, asking for the key-file passphrase when its key lives in one.

@@ -26,7 +26,10 @@
 //! [`Tx::book`]: clinicdesk_store::Tx::book
 
 mod names;
+mod open_all_day;
 mod rng;
+
+pub use open_all_day::{morning_zone, open_all_day, OpenAllDay};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
 use clinicdesk_domain::validate;

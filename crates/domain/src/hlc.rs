@@ -76,6 +76,16 @@ impl HlcClock {
         c
     }
 
+    /// Moves the clock up to `last`, this device's latest stamp as another
+    /// connection to the same store wrote it, so stamps stay increasing
+    /// across every connection and process that writes the store.
+    pub fn catch_up(&mut self, last: &Hlc) {
+        if (last.millis, last.counter) > (self.millis, self.counter) {
+            self.millis = last.millis;
+            self.counter = last.counter;
+        }
+    }
+
     pub fn device(&self) -> &str {
         &self.device
     }

@@ -341,3 +341,56 @@ pub(crate) fn verify(conn: &Connection) -> Result<Verification> {
         problem: None,
     })
 }
+
+/// The rows as CSV (RFC 4180) with clinic-local times, for spreadsheets.
+pub fn to_csv(rows: &[AuditRow], zone: clinicdesk_domain::ClinicZone) -> String {
+    let mut s = String::from(
+        "seq,at,username,user_id,device_id,patient_id,category,action,record_id,detail\n",
+    );
+    for r in rows {
+        let cells = [
+            r.seq.to_string(),
+            zone.rfc3339(r.at),
+            r.username.clone(),
+            r.user_id.clone().unwrap_or_default(),
+            r.device_id.clone(),
+            r.patient_id.clone().unwrap_or_default(),
+            r.category.clone(),
+            r.action.clone(),
+            r.record_id.clone().unwrap_or_default(),
+            r.detail.clone(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        s.push_str(&line.join(","));
+        s.push('\n');
+    }
+    s
+}
+
+/// RFC 4180 quoting; a leading formula character is defused so that a
+/// spreadsheet opening the report never runs it.
+fn csv_cell(c: &str) -> String {
+    let c = if c.starts_with(['=', '+', '-', '@']) {
+        format!("'{c}")
+    } else {
+        c.to_string()
+    };
+    if c.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", c.replace('"', "\"\""))
+    } else {
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn csv_cells_are_quoted_and_defused() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=cmd()"), "'=cmd()");
+    }
+}

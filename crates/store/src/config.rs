@@ -100,3 +100,23 @@ pub(crate) fn write_atomic(path: &Path, body: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(io("replace"))?;
     Ok(())
 }
+
+/// `$XDG_DATA_HOME/clinicdesk` or `~/.local/share/clinicdesk` on Linux and
+/// other Unix systems; the usual application data folder elsewhere.
+pub fn default_data_dir() -> Option<PathBuf> {
+    let env_dir = |k: &str| {
+        std::env::var_os(k)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    if cfg!(windows) {
+        return env_dir("APPDATA").map(|d| d.join("ClinicDesk"));
+    }
+    let home = env_dir("HOME");
+    if cfg!(target_os = "macos") {
+        return home.map(|h| h.join("Library/Application Support/ClinicDesk"));
+    }
+    env_dir("XDG_DATA_HOME")
+        .or_else(|| home.map(|h| h.join(".local/share")))
+        .map(|d| d.join("clinicdesk"))
+}

@@ -49,4 +49,4 @@ pub use schedule::{
     TemplateInput,
 };
 pub use sync_state::{SyncProgress, SyncSettings};
-pub use views::{CalendarView, FlowRow};
+pub use views::{CalendarView, DayView, FlowRow, ProviderDay};

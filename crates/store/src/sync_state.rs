@@ -113,6 +113,16 @@ impl Store {
         )?)
     }
 
+    /// Double bookings raised at merge that staff have not resolved yet: a
+    /// count for the status bar, so it is not audited like the list is.
+    pub fn open_conflict_count(&self) -> Result<i64> {
+        Ok(self.conn().query_row(
+            "SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The server acknowledged own changes up to `seq`; those it refused are
     /// kept with its reason, for staff to see.
     pub fn record_push(&mut self, seq: i64, refused: &[(ChangeEntry, Rejected)]) -> Result<()> {

@@ -224,6 +224,16 @@ impl Store {
         Ok(users)
     }
 
+    /// The name a user signs with, for showing who signed or amended a note.
+    /// Not PHI, so any logged-in user may read it.
+    pub fn user_display_name(&self, user_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT display_name FROM users WHERE id = ?1")?
+            .query_row([user_id], |r| r.get(0))
+            .optional()?)
+    }
+
     fn user_by_name(&self, username: &str) -> Result<User> {
         let name = username.trim().to_ascii_lowercase();
         self.conn()

@@ -4,6 +4,7 @@
 use crate::appointment_rows::{self, Names};
 use crate::audit::Entry;
 use crate::booking::Appointment;
+use crate::directory::Provider;
 use crate::error::Result;
 use crate::schedule::Slot;
 use crate::session::Session;
@@ -32,6 +33,23 @@ pub struct FlowRow {
     pub visit_minutes: Option<i64>,
     /// Not arrived although the start time has passed.
     pub late: bool,
+}
+
+/// One local day of a location (or the whole clinic): a column per provider
+/// who has open time or visits that day.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayView {
+    pub date: NaiveDate,
+    pub location_id: Option<String>,
+    pub columns: Vec<ProviderDay>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderDay {
+    pub provider: Provider,
+    pub slots: Vec<Slot>,
+    /// Cancelled visits are left out; the patient's history keeps them.
+    pub appointments: Vec<Appointment>,
 }
 
 fn minutes(from: i64, to: i64) -> i64 {
@@ -71,6 +89,65 @@ impl Store {
             to,
             slots,
             appointments,
+        })
+    }
+
+    /// Every provider's slots and visits on one local day, audited once.
+    pub fn day_view(
+        &mut self,
+        session: &Session,
+        date: NaiveDate,
+        location_id: Option<&str>,
+    ) -> Result<DayView> {
+        session.require(Permission::AppointmentRead)?;
+        let zone = match location_id {
+            Some(l) => self.location_zone(l)?,
+            None => self.zone(),
+        };
+        let (start, end) = zone.day_bounds(date);
+        let at_location = |l: &str| location_id.is_none_or(|want| want == l);
+        let location = if location_id.is_some() {
+            "a.location_id = ?1"
+        } else {
+            "?1 IS NULL"
+        };
+        let mut appointments = Names::new(self.conn()).query(
+            &format!(
+                "WHERE {location} AND a.starts_at >= ?2 AND a.starts_at < ?3
+                   AND a.status <> 'cancelled' ORDER BY a.starts_at"
+            ),
+            rusqlite::params![location_id, start, end],
+        )?;
+        let mut columns = Vec::new();
+        for provider in self.providers()? {
+            let slots: Vec<Slot> = self
+                .slots(&provider.id, start, end)?
+                .into_iter()
+                .filter(|s| at_location(&s.location_id))
+                .collect();
+            let (mine, rest) = appointments
+                .into_iter()
+                .partition(|a: &Appointment| a.provider_id == provider.id);
+            appointments = rest;
+            if slots.is_empty() && mine.is_empty() {
+                continue;
+            }
+            columns.push(ProviderDay {
+                provider,
+                slots,
+                appointments: mine,
+            });
+        }
+        let n: usize = columns.iter().map(|c| c.appointments.len()).sum();
+        self.write(session, |tx| {
+            tx.audit(
+                Entry::new("appointment", "list").detail(format!("day {date}: {n} appointments")),
+            )
+        })?;
+        Ok(DayView {
+            date,
+            location_id: location_id.map(str::to_string),
+            columns,
         })
     }
 

@@ -8,6 +8,7 @@ use crate::session::Session;
 use crate::store::Store;
 use clinicdesk_domain::{ClinicZone, Hlc, HlcClock};
 use rusqlite::types::Value;
+use rusqlite::OptionalExtension;
 use rusqlite::{Connection, TransactionBehavior};
 
 pub type Fields = Vec<(&'static str, Value)>;
@@ -40,6 +41,16 @@ impl Store {
             ..
         } = self;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another connection (the app's sync worker, a CLI run) may have
+        // stamped changes since this one last wrote; the write lock is held,
+        // so reading its latest stamp here cannot race.
+        let persisted: Option<String> = tx
+            .prepare_cached("SELECT value FROM store_meta WHERE key = 'hlc'")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        if let Some(last) = persisted.and_then(|s| s.parse::<Hlc>().ok()) {
+            clock.catch_up(&last);
+        }
         let mut t = Tx {
             tx,
             session,

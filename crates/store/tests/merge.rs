@@ -264,3 +264,75 @@ fn two_offline_desktops_booking_the_same_slot_both_see_the_conflict() {
         AppointmentStatus::Cancelled
     );
 }
+
+/// The app writes through one connection while its sync worker merges
+/// through another: a change made after a merge must be stamped after what
+/// the merge observed, or last-writer-wins would let the older value beat
+/// it. Here the other desktop's clock runs ten minutes fast.
+#[test]
+fn stamps_keep_increasing_across_connections_to_one_store() {
+    let mut c = clinic();
+    let (_d, mut b, b_admin) = second_desktop(c.store.zone());
+    let ada = c.patient("Ada", "Lovelace");
+    b.apply_remote(&served(&c.store)).unwrap();
+    b.update_patient(
+        &b_admin,
+        &ada.id,
+        &PatientInput {
+            given_name: "Ada".into(),
+            family_name: "Lovelace".into(),
+            birth_date: ada.birth_date.clone(),
+            phone: Some("555-0199".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let fast: Vec<ServedChange> = served(&b)
+        .into_iter()
+        .filter(|s| s.change.table == "patients")
+        .map(|mut s| {
+            let h: clinicdesk_domain::Hlc = s.change.hlc.parse().unwrap();
+            s.change.hlc = clinicdesk_domain::Hlc {
+                millis: h.millis + 600_000,
+                ..h
+            }
+            .to_string();
+            s
+        })
+        .collect();
+    let newest_remote = fast.iter().map(|s| s.change.hlc.clone()).max().unwrap();
+
+    // The sync worker's own connection merges the fast stamps…
+    let mut worker = Store::open(c.dir.path(), &Unlock::default()).unwrap();
+    worker.apply_remote(&fast).unwrap();
+    // …then the front desk corrects the phone through the app's connection.
+    let seen = c
+        .store
+        .changes_since(0, 1_000_000)
+        .unwrap()
+        .last()
+        .unwrap()
+        .seq;
+    c.store
+        .update_patient(
+            &c.desk,
+            &ada.id,
+            &PatientInput {
+                given_name: "Ada".into(),
+                family_name: "Lovelace".into(),
+                birth_date: ada.birth_date.clone(),
+                phone: Some("555-0100".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let remote: clinicdesk_domain::Hlc = newest_remote.parse().unwrap();
+    for ch in c.store.changes_since(seen, 1_000_000).unwrap() {
+        let mine: clinicdesk_domain::Hlc = ch.hlc.parse().unwrap();
+        assert!(mine > remote, "{} is not after {newest_remote}", ch.hlc);
+    }
+    assert_eq!(
+        c.store.patient(&c.desk, &ada.id).unwrap().phone.as_deref(),
+        Some("555-0100")
+    );
+}

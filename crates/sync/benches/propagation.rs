@@ -11,7 +11,6 @@ mod support;
 use clinicdesk_domain::Role;
 use clinicdesk_store::PatientInput;
 use clinicdesk_sync::WatchEvent;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -30,7 +29,7 @@ fn main() {
     let rounds = num("BENCH_SYNC_ROUNDS", 40).max(1);
     let server = support::Server::start(None);
     let roles = vec![Role::FrontDesk, Role::Admin];
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(clinicdesk_sync::WatchControl::default());
     let round: Round = Arc::new(Mutex::new(None));
     let seen: Arc<Mutex<Vec<(usize, usize, Duration)>>> = Arc::new(Mutex::new(Vec::new()));
     let mut dirs = Vec::new();
@@ -110,7 +109,7 @@ fn main() {
             std::thread::sleep(Duration::from_millis(2));
         }
     }
-    stop.store(true, Ordering::Relaxed);
+    stop.stop();
     let mut ms: Vec<f64> = seen
         .lock()
         .unwrap()

@@ -226,17 +226,44 @@ pub enum WatchEvent {
     Failed(SyncError),
 }
 
-/// Keeps this desktop in sync until `stop` is set: syncs at once, then again
-/// whenever the server announces changes past this desktop's cursor, and
-/// every `every` in any case (so an outage is retried and queued work goes
-/// out when the server is back).
+/// Steers a running [`watch`] from another thread.
+#[derive(Debug, Default)]
+pub struct WatchControl {
+    stop: std::sync::atomic::AtomicBool,
+    nudge: std::sync::atomic::AtomicBool,
+}
+
+impl WatchControl {
+    /// Ends the watch after the round in progress.
+    pub fn stop(&self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn stopped(&self) -> bool {
+        self.stop.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Syncs now rather than at the next round: this desktop just queued a
+    /// change that other desktops should see within a second.
+    pub fn nudge(&self) {
+        self.nudge.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn take_nudge(&self) -> bool {
+        self.nudge.swap(false, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Keeps this desktop in sync until stopped: syncs at once, then again
+/// whenever the server announces changes past this desktop's cursor or the
+/// desktop is nudged, and every `every` in any case (so an outage is retried
+/// and queued work goes out when the server is back).
 pub fn watch(
     store: &mut Store,
     every: std::time::Duration,
-    stop: &std::sync::atomic::AtomicBool,
+    control: &WatchControl,
     mut report: impl FnMut(&WatchEvent),
 ) -> Result<()> {
-    use std::sync::atomic::Ordering;
     use std::sync::mpsc;
     let (heads, rx) = mpsc::channel::<i64>();
     let client = connect(store)?;
@@ -256,7 +283,8 @@ pub fn watch(
             return;
         }
     });
-    while !stop.load(Ordering::Relaxed) {
+    while !control.stopped() {
+        control.take_nudge();
         let event = match sync_with(store, &client) {
             Ok(o) => WatchEvent::Synced(o),
             Err(e) => WatchEvent::Failed(e),
@@ -266,14 +294,17 @@ pub fn watch(
         let deadline = std::time::Instant::now() + every;
         let cursor = store.sync_cursor()?;
         loop {
-            if stop.load(Ordering::Relaxed) {
+            if control.stopped() {
                 return Ok(());
+            }
+            if control.take_nudge() {
+                break;
             }
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
                 break;
             }
-            match rx.recv_timeout(left.min(std::time::Duration::from_millis(200))) {
+            match rx.recv_timeout(left.min(std::time::Duration::from_millis(50))) {
                 Ok(head) if head > cursor => break,
                 Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,

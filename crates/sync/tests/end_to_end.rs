@@ -138,7 +138,7 @@ fn a_wrong_or_used_code_enrolls_nothing() {
 
 #[test]
 fn a_watching_desktop_gets_a_new_patient_within_seconds() {
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::Ordering;
     use std::sync::Arc;
     let server = Server::start(None);
     let (_a_dir, mut a, a_admin) = desktop("admin-a");
@@ -162,7 +162,7 @@ fn a_watching_desktop_gets_a_new_patient_within_seconds() {
     .unwrap();
     clinicdesk_sync::sync_now(&mut a).unwrap();
 
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(clinicdesk_sync::WatchControl::default());
     let (flag, syncs) = (
         stop.clone(),
         Arc::new(std::sync::atomic::AtomicUsize::new(0)),
@@ -202,7 +202,7 @@ fn a_watching_desktop_gets_a_new_patient_within_seconds() {
         seen_in < std::time::Duration::from_secs(5),
         "took {seen_in:?}"
     );
-    stop.store(true, Ordering::Relaxed);
+    stop.stop();
     watcher.join().unwrap();
     server.stop();
 }

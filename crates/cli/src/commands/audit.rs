@@ -101,7 +101,7 @@ pub fn run(ctx: &mut Ctx, cmd: AuditCmd) -> Result<()> {
             };
             let rows = ctx.store.audit_report(&ctx.session, &filter)?;
             if csv {
-                return emit(&csv_text(&rows, zone));
+                return emit(&clinicdesk_store::audit::to_csv(&rows, zone));
             }
             ctx.out.show(&rows, |rows| report_text(rows, zone))
         }
@@ -158,56 +158,4 @@ fn report_text(rows: &[AuditRow], zone: ClinicZone) -> String {
         &table_rows,
         "No audit entries match.",
     )
-}
-
-fn csv_text(rows: &[AuditRow], zone: ClinicZone) -> String {
-    let mut s = String::from(
-        "seq,at,username,user_id,device_id,patient_id,category,action,record_id,detail\n",
-    );
-    for r in rows {
-        let cells = [
-            r.seq.to_string(),
-            zone.rfc3339(r.at),
-            r.username.clone(),
-            opt(&r.user_id),
-            r.device_id.clone(),
-            opt(&r.patient_id),
-            r.category.clone(),
-            r.action.clone(),
-            opt(&r.record_id),
-            r.detail.clone(),
-        ];
-        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        s.push_str(&line.join(","));
-        s.push('\n');
-    }
-    s
-}
-
-/// RFC 4180 quoting; a leading formula character is defused so that a
-/// spreadsheet opening the report never runs it.
-fn csv_cell(c: &str) -> String {
-    let c = if c.starts_with(['=', '+', '-', '@']) {
-        format!("'{c}")
-    } else {
-        c.to_string()
-    };
-    if c.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", c.replace('"', "\"\""))
-    } else {
-        c
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_cell;
-
-    #[test]
-    fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=cmd()"), "'=cmd()");
-    }
 }

@@ -102,12 +102,12 @@ pub fn run(ctx: &mut Ctx, cmd: SyncCmd) -> Result<()> {
         }
         SyncCmd::Watch { every } => {
             ctx.session.require(Permission::AppointmentRead)?;
-            let stop = std::sync::atomic::AtomicBool::new(false);
+            let control = clinicdesk_sync::WatchControl::default();
             let zone = ctx.zone();
             clinicdesk_sync::watch(
                 &mut ctx.store,
                 std::time::Duration::from_secs(every),
-                &stop,
+                &control,
                 |e| {
                     let now = local(zone, clinicdesk_store::write::now_seconds());
                     let line = match e {

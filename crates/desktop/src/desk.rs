@@ -1,0 +1,326 @@
+//! The app's state: the open store, who is logged in, and the idle lock.
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::DeskError;
+use crate::inputs::{LoginInput, NewClinicInput, PreferenceInput};
+use crate::status::{default_preferences, AppStatus, Can, Home, Phase, SyncStatus};
+use crate::Result;
+use chrono::NaiveDate;
+use clinicdesk_demo::{DemoSpec, Progress};
+use clinicdesk_domain::{ClinicZone, Role};
+use clinicdesk_keys::Keychain;
+use clinicdesk_store::config::{StoreConfig, CONFIG_FILE};
+use clinicdesk_store::{KeySetup, NewClinic, NewUser, Session, Store, Unlock};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The demo clinic the first-run screen offers: big enough to feel real,
+/// small enough to be ready in well under a minute.
+pub fn demo_spec(today: NaiveDate) -> DemoSpec {
+    DemoSpec::new(6, 600, 120, today)
+}
+
+struct Active {
+    session: Session,
+    last_activity: Instant,
+    idle: Duration,
+    preferences: BTreeMap<String, String>,
+}
+
+pub struct Desk {
+    dir: PathBuf,
+    keychain: Keychain,
+    clock: Box<dyn Clock>,
+    store: Option<Store>,
+    clinic_name: Option<String>,
+    active: Option<Active>,
+    /// Why the last lock happened, shown once on the lock screen.
+    lock_reason: Option<String>,
+}
+
+impl Desk {
+    /// The app for the clinic in `dir`. A store that exists is opened now
+    /// (the key comes from the keychain), so the lock screen can name the
+    /// clinic; a store that cannot be opened says why at login.
+    pub fn new(dir: &Path, keychain: Keychain) -> Desk {
+        Desk::with_clock(dir, keychain, Box::new(SystemClock))
+    }
+
+    pub fn with_clock(dir: &Path, keychain: Keychain, clock: Box<dyn Clock>) -> Desk {
+        let mut desk = Desk {
+            dir: dir.to_path_buf(),
+            keychain,
+            clock,
+            store: None,
+            clinic_name: None,
+            active: None,
+            lock_reason: None,
+        };
+        // An error here is reported again, in full, when someone logs in.
+        let _ = desk.open_store();
+        desk
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn keychain(&self) -> &Keychain {
+        &self.keychain
+    }
+
+    fn exists(&self) -> bool {
+        self.dir.join(CONFIG_FILE).exists()
+    }
+
+    fn open_store(&mut self) -> Result<&mut Store> {
+        if self.store.is_none() {
+            if !self.exists() {
+                return Err(DeskError::new(
+                    "first-run",
+                    "There is no clinic on this computer yet. Create one or open the demo clinic first.",
+                ));
+            }
+            let config = StoreConfig::load(&self.dir)?;
+            if config.key_source == clinicdesk_store::KeySource::KeyFile {
+                return Err(DeskError::new(
+                    "key",
+                    "This clinic's key is kept in a passphrase-protected key file, which the desktop app cannot open yet. Use clinicdesk-cli on this computer, or ask your administrator to move the key into the system keychain with `clinicdesk-cli rekey`.",
+                ));
+            }
+            let unlock = Unlock {
+                keychain: self.keychain.clone(),
+                passphrase: None,
+            };
+            let store = Store::open(&self.dir, &unlock)?;
+            self.clinic_name = store.clinic_name().ok();
+            self.store = Some(store);
+        }
+        Ok(self.store.as_mut().expect("opened above"))
+    }
+
+    pub fn status(&mut self) -> AppStatus {
+        self.expire_if_idle();
+        let phase = match (&self.active, self.exists()) {
+            (Some(_), _) => Phase::Unlocked,
+            (None, true) => Phase::Locked,
+            (None, false) => Phase::FirstRun,
+        };
+        let defaults = default_preferences();
+        let (session, preferences, idle) = match &self.active {
+            Some(a) => (Some(a.session.clone()), a.preferences.clone(), a.idle),
+            None => (None, defaults, idle_from(&default_preferences())),
+        };
+        let home = session
+            .as_ref()
+            .map(|s| Home::for_user(s.role, preferences.get("home-view").map(String::as_str)));
+        let can = session
+            .as_ref()
+            .map(|s| Can::for_role(s.role))
+            .unwrap_or_default();
+        AppStatus {
+            phase,
+            clinic_name: self.clinic_name.clone(),
+            clinic_timezone: self.store.as_ref().map(|s| s.zone().name().to_string()),
+            data_dir: self.dir.display().to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            session,
+            home,
+            preferences,
+            idle_lock_minutes: idle.as_secs() / 60,
+            can,
+            lock_reason: self.lock_reason.clone(),
+        }
+    }
+
+    /// Creates the clinic with its first administrator, who is then logged in.
+    pub fn create_clinic(&mut self, input: &NewClinicInput) -> Result<AppStatus> {
+        if self.exists() {
+            return Err(DeskError::new(
+                "already-exists",
+                "This computer already has a clinic. Log in to it instead.",
+            ));
+        }
+        let zone = match input.time_zone.as_deref().map(str::trim) {
+            Some(z) if !z.is_empty() => {
+                ClinicZone::parse(z).map_err(|e| DeskError::invalid(e.to_string()))?
+            }
+            _ => system_zone(),
+        };
+        if matches!(&input.admin_password_confirm, Some(c) if *c != input.admin_password) {
+            return Err(DeskError::invalid(
+                "The two passwords are not the same. Type the password again in both boxes.",
+            ));
+        }
+        let (store, session) = Store::create(
+            &self.dir,
+            NewClinic {
+                name: input.clinic_name.clone(),
+                timezone: zone,
+                admin: NewUser {
+                    username: input.admin_username.clone(),
+                    display_name: display_or_username(
+                        &input.admin_display_name,
+                        &input.admin_username,
+                    ),
+                    role: Role::Admin,
+                    password: input.admin_password.clone(),
+                    provider_id: None,
+                },
+                key: KeySetup::Keychain(self.keychain.clone()),
+            },
+        )?;
+        self.clinic_name = store.clinic_name().ok();
+        self.store = Some(store);
+        self.start_session(session)?;
+        Ok(self.status())
+    }
+
+    /// Creates a clinic and fills it with the demo clinic (providers,
+    /// schedules, patients and visits), reporting progress as it goes.
+    pub fn create_demo_clinic(
+        &mut self,
+        input: &NewClinicInput,
+        spec: &DemoSpec,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<AppStatus> {
+        self.create_clinic(input)?;
+        let (store, session) = self.session()?;
+        clinicdesk_demo::generate(store, &session, spec, progress)?;
+        Ok(self.status())
+    }
+
+    pub fn login(&mut self, input: &LoginInput) -> Result<AppStatus> {
+        let store = self.open_store()?;
+        let session = store.login(&input.username, &input.password)?;
+        self.start_session(session)?;
+        self.lock_reason = None;
+        Ok(self.status())
+    }
+
+    fn start_session(&mut self, session: Session) -> Result<()> {
+        let store = self.open_store()?;
+        let mut preferences = default_preferences();
+        preferences.extend(store.preferences(&session)?);
+        self.active = Some(Active {
+            idle: idle_from(&preferences),
+            last_activity: self.clock.now(),
+            session,
+            preferences,
+        });
+        Ok(())
+    }
+
+    /// Locks the screen; `idle` when the screens' idle timer did it, so the
+    /// lock screen says why.
+    pub fn lock(&mut self, idle: bool) -> AppStatus {
+        self.lock_reason = match (&self.active, idle) {
+            (Some(a), true) => Some(idle_reason(a.idle)),
+            _ => None,
+        };
+        self.active = None;
+        self.status()
+    }
+
+    /// The user is at the keyboard: restart the idle timer, unless it has
+    /// already run out.
+    pub fn activity(&mut self) -> Result<()> {
+        self.session().map(|_| ())
+    }
+
+    fn expire_if_idle(&mut self) {
+        let now = self.clock.now();
+        if let Some(a) = &self.active {
+            if now.duration_since(a.last_activity) >= a.idle {
+                self.lock_reason = Some(idle_reason(a.idle));
+                self.active = None;
+            }
+        }
+    }
+
+    /// The open store and the logged-in user, for one action. Counts as
+    /// activity; refused once the idle time has passed.
+    pub(crate) fn session(&mut self) -> Result<(&mut Store, Session)> {
+        self.expire_if_idle();
+        let now = self.clock.now();
+        let Some(active) = self.active.as_mut() else {
+            return Err(DeskError::locked(self.lock_reason.clone().unwrap_or_else(
+                || "The screen is locked. Log in to continue.".to_string(),
+            )));
+        };
+        active.last_activity = now;
+        let session = active.session.clone();
+        let store = self
+            .store
+            .as_mut()
+            .ok_or_else(|| DeskError::locked("The screen is locked. Log in to continue."))?;
+        Ok((store, session))
+    }
+
+    pub fn set_preference(&mut self, input: &PreferenceInput) -> Result<AppStatus> {
+        let (store, session) = self.session()?;
+        let value = store.set_preference(&session, &input.key, &input.value)?;
+        if let Some(a) = self.active.as_mut() {
+            a.preferences.insert(input.key.clone(), value);
+            a.idle = idle_from(&a.preferences);
+        }
+        Ok(self.status())
+    }
+
+    pub fn sync_status(&mut self) -> Result<SyncStatus> {
+        let (store, _) = self.session()?;
+        let settings = store.sync_settings()?;
+        let progress = store.sync_progress()?;
+        Ok(SyncStatus {
+            enrolled: settings.is_some(),
+            server: settings.map(|s| s.url),
+            online: progress
+                .last_attempt_at
+                .map(|_| progress.last_error.is_none()),
+            queued: store.queued_changes()?,
+            last_success_at: progress.last_success_at,
+            last_attempt_at: progress.last_attempt_at,
+            last_error: progress.last_error,
+            conflicts: store.open_conflict_count()?,
+        })
+    }
+
+    /// The store itself, for the background sync worker.
+    pub fn store_mut(&mut self) -> Option<&mut Store> {
+        self.store.as_mut()
+    }
+}
+
+fn idle_from(preferences: &BTreeMap<String, String>) -> Duration {
+    let minutes = preferences
+        .get("idle-lock-minutes")
+        .and_then(|m| m.parse::<u64>().ok())
+        .unwrap_or(5);
+    Duration::from_secs(minutes * 60)
+}
+
+fn idle_reason(idle: Duration) -> String {
+    let minutes = match idle.as_secs() / 60 {
+        1 => "1 minute".to_string(),
+        n => format!("{n} minutes"),
+    };
+    format!(
+        "The screen locked after {minutes} without activity, to keep patient information private."
+    )
+}
+
+fn display_or_username(display: &str, username: &str) -> String {
+    match display.trim() {
+        "" => username.trim().to_string(),
+        d => d.to_string(),
+    }
+}
+
+/// The computer's zone when the clinic rules know it, else UTC.
+fn system_zone() -> ClinicZone {
+    iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|name| ClinicZone::parse(&name).ok())
+        .unwrap_or_else(|| ClinicZone::new(chrono_tz::UTC))
+}

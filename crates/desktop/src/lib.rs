@@ -1,0 +1,28 @@
+//! What the ClinicDesk desktop app does, without its window.
+//!
+//! [`Desk`] is the app's one piece of state: the clinic's open store, who is
+//! logged in, and when they last did something. Every screen's data and
+//! every action goes through it, so the Tauri commands in `src-tauri/` only
+//! parse their input, call one method and pass the result on, and the same
+//! rules (idle lock, roles, plain-language errors) hold for every caller.
+
+mod admin;
+mod clinical;
+mod clock;
+mod desk;
+mod error;
+mod frontdesk;
+mod inputs;
+mod status;
+mod sync_worker;
+mod views;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use desk::{demo_spec, Desk};
+pub use error::DeskError;
+pub use inputs::*;
+pub use status::{AppStatus, Can, Home, Phase, SyncStatus};
+pub use sync_worker::SyncWorker;
+pub use views::*;
+
+pub type Result<T, E = DeskError> = std::result::Result<T, E>;

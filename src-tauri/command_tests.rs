@@ -1,0 +1,146 @@
+//! The commands through Tauri's IPC on the mock runtime: what the screens
+//! send and receive, including refusals and the `store-changed` event.
+
+use crate::app;
+use clinicdesk_desktop::Desk;
+use clinicdesk_keys::Keychain;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use tauri::test::{mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Listener, WebviewWindow};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn window(dir: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = app(mock_builder(), Desk::new(dir, Keychain::default()))
+        // The real context: the app's own capabilities decide what may run.
+        .build(tauri::generate_context!())
+        .expect("the app builds on the mock runtime");
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("a window");
+    (app, window)
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
+    tauri::test::get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().expect("a url"),
+            body: tauri::ipc::InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().expect("a JSON answer"))
+}
+
+fn new_clinic() -> Value {
+    json!({ "input": {
+        "clinic_name": "Harbour Family Practice",
+        "admin_username": "admin",
+        "admin_display_name": "Clinic Admin",
+        "admin_password": PASSWORD,
+        "time_zone": "America/Toronto"
+    }})
+}
+
+#[test]
+fn first_run_create_lock_and_login_through_ipc() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = window(dir.path());
+
+    let status = invoke(&w, "app_status", json!({})).unwrap();
+    assert_eq!(status["phase"], "first-run");
+    assert_eq!(status["session"], Value::Null);
+
+    let status = invoke(&w, "create_clinic", new_clinic()).unwrap();
+    assert_eq!(status["phase"], "unlocked");
+    assert_eq!(status["home"], "audit");
+    assert_eq!(status["clinic_timezone"], "America/Toronto");
+    assert_eq!(status["session"]["role"], "admin");
+    assert_eq!(status["can"]["manage_users"], true);
+
+    let status = invoke(&w, "lock", json!({})).unwrap();
+    assert_eq!(status["phase"], "locked");
+    let refused = invoke(&w, "day_board", json!({ "input": {} })).unwrap_err();
+    assert_eq!(refused["kind"], "locked");
+    assert_eq!(
+        refused["message"],
+        "The screen is locked. Log in to continue."
+    );
+
+    let bad = json!({ "input": { "username": "admin", "password": "wrong password here" } });
+    let refused = invoke(&w, "login", bad).unwrap_err();
+    assert_eq!(refused["kind"], "bad-login");
+    let good = json!({ "input": { "username": "admin", "password": PASSWORD } });
+    assert_eq!(invoke(&w, "login", good).unwrap()["phase"], "unlocked");
+}
+
+#[test]
+fn malformed_input_is_refused_without_touching_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = window(dir.path());
+    invoke(&w, "create_clinic", new_clinic()).unwrap();
+    // A screen that sends the wrong shape gets an error, not a crash.
+    let refused = invoke(&w, "book", json!({ "input": { "slot": 3 } })).unwrap_err();
+    assert!(refused.to_string().contains("patient_id"), "{refused}");
+    let refused = invoke(
+        &w,
+        "next_available",
+        json!({ "input": { "appointment_type_id": "x", "from": "tomorrow", "to": "2026-01-01" } }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["kind"], "invalid");
+    assert!(refused["message"].as_str().unwrap().contains("YYYY-MM-DD"));
+}
+
+#[test]
+fn writes_tell_every_screen_that_the_store_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, w) = window(dir.path());
+    invoke(&w, "create_clinic", new_clinic()).unwrap();
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let sink = heard.clone();
+    app.listen_any("store-changed", move |e| {
+        sink.lock().unwrap().push(e.payload().to_string());
+    });
+
+    invoke(
+        &w,
+        "search_patients",
+        json!({ "input": { "query": "Quill" } }),
+    )
+    .unwrap();
+    assert!(heard.lock().unwrap().is_empty(), "a search changes nothing");
+
+    let patient = invoke(
+        &w,
+        "register_patient",
+        json!({ "input": { "patient": {
+            "given_name": "Ada", "family_name": "Quill", "birth_date": "1980-02-29"
+        }}}),
+    )
+    .unwrap();
+    assert_eq!(patient["family_name"], "Quill");
+    assert_eq!(heard.lock().unwrap().as_slice(), [r#"{"source":"local"}"#]);
+
+    let refused = invoke(
+        &w,
+        "register_patient",
+        json!({ "input": { "patient": {
+            "given_name": "Ada", "family_name": "Quill", "birth_date": "2999-01-01"
+        }}}),
+    )
+    .unwrap_err();
+    assert_eq!(refused["kind"], "invalid");
+    assert_eq!(
+        heard.lock().unwrap().len(),
+        1,
+        "a refused write is not announced"
+    );
+}

@@ -1,0 +1,215 @@
+//! The commands the screens call. Each one parses its input, calls one
+//! `Desk` method and returns the answer or a `DeskError` (a kind and a plain
+//! sentence). Commands that change clinic data tell every screen with a
+//! `store-changed` event, so lists such as the flow board refresh at once.
+
+use clinicdesk_desktop::{self as desktop, AppStatus, Desk, DeskError};
+use serde::Serialize;
+use std::sync::{Mutex, MutexGuard};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+
+type DeskState = Mutex<Desk>;
+type Answer<T> = Result<T, DeskError>;
+
+/// A command that panicked while holding the lock must not lock everyone
+/// out: the desk's state is still consistent (every store write is one
+/// transaction), so the poison is cleared.
+fn desk<'a>(state: &'a State<'_, DeskState>) -> MutexGuard<'a, Desk> {
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[derive(Clone, Serialize)]
+struct StoreChanged {
+    source: &'static str,
+}
+
+/// This desktop changed clinic data: refresh the screens and send the
+/// change to the clinic server now.
+fn changed<R: Runtime>(app: &AppHandle<R>) {
+    // A window that is closing cannot be told; nothing else depends on it.
+    let _ = app.emit("store-changed", StoreChanged { source: "local" });
+    if let Some(worker) = app.try_state::<desktop::SyncWorker>() {
+        worker.nudge();
+    }
+}
+
+/// Other desktops' changes were merged: refresh the screens.
+pub fn synced<R: Runtime>(app: &AppHandle<R>) {
+    let _ = app.emit("store-changed", StoreChanged { source: "sync" });
+}
+
+/// `read!(name(Input) -> Output = method)`: a command that only reads.
+/// `write!(…)`: one that changes clinic data and says so.
+macro_rules! read {
+    ($name:ident($input:ty) -> $out:ty = $method:ident) => {
+        #[tauri::command(async)]
+        pub fn $name(state: State<'_, DeskState>, input: $input) -> Answer<$out> {
+            desk(&state).$method(&input)
+        }
+    };
+    ($name:ident() -> $out:ty = $method:ident) => {
+        #[tauri::command(async)]
+        pub fn $name(state: State<'_, DeskState>) -> Answer<$out> {
+            desk(&state).$method()
+        }
+    };
+}
+
+macro_rules! write {
+    ($name:ident($input:ty) -> $out:ty = $method:ident) => {
+        #[tauri::command(async)]
+        pub fn $name<R: Runtime>(
+            app: AppHandle<R>,
+            state: State<'_, DeskState>,
+            input: $input,
+        ) -> Answer<$out> {
+            let out = desk(&state).$method(&input)?;
+            changed(&app);
+            Ok(out)
+        }
+    };
+}
+
+#[tauri::command(async)]
+pub fn app_status(state: State<'_, DeskState>) -> AppStatus {
+    desk(&state).status()
+}
+
+#[tauri::command(async)]
+pub fn lock(state: State<'_, DeskState>, input: Option<desktop::LockInput>) -> AppStatus {
+    let idle = input.is_some_and(|i| i.idle);
+    desk(&state).lock(idle)
+}
+
+read!(activity() -> () = activity);
+read!(login(desktop::LoginInput) -> AppStatus = login);
+read!(create_clinic(desktop::NewClinicInput) -> AppStatus = create_clinic);
+read!(set_preference(desktop::PreferenceInput) -> AppStatus = set_preference);
+read!(sync_status() -> desktop::SyncStatus = sync_status);
+
+#[derive(Clone, Serialize)]
+struct DemoProgress {
+    phase: &'static str,
+    done: u64,
+    total: u64,
+}
+
+/// Fills a new clinic with the demo clinic; `demo-progress` events report
+/// each phase so the first-run screen can show a progress bar.
+#[tauri::command(async)]
+pub fn create_demo_clinic<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, DeskState>,
+    input: desktop::NewClinicInput,
+) -> Answer<AppStatus> {
+    let spec = desktop::demo_spec(chrono::Local::now().date_naive());
+    let mut last = ("", u64::MAX);
+    let mut progress = |p: clinicdesk_demo::Progress| {
+        // One event per percent and phase is plenty for a progress bar.
+        let pct = (p.done * 100).checked_div(p.total).unwrap_or(100);
+        if (p.phase, pct) != last {
+            last = (p.phase, pct);
+            let _ = app.emit(
+                "demo-progress",
+                DemoProgress {
+                    phase: p.phase,
+                    done: p.done,
+                    total: p.total,
+                },
+            );
+        }
+    };
+    desk(&state).create_demo_clinic(&input, &spec, &mut progress)
+}
+
+read!(directory() -> desktop::Directory = directory);
+read!(day_board(desktop::DayInput) -> desktop::DayBoard = day_board);
+read!(week_board(desktop::WeekInput) -> desktop::WeekBoard = week_board);
+read!(flow_board(desktop::DayInput) -> Vec<clinicdesk_store::FlowRow> = flow_board);
+read!(my_day(desktop::DayInput) -> Vec<clinicdesk_store::Appointment> = my_day);
+read!(search_patients(desktop::SearchInput) -> Vec<clinicdesk_store::PatientSummary> = search_patients);
+read!(patient(desktop::IdInput) -> clinicdesk_store::Patient = patient);
+read!(next_available(desktop::NextAvailableInput) -> Vec<desktop::OpenTimeView> = next_available);
+
+write!(register_patient(desktop::RegisterInput) -> clinicdesk_store::Patient = register_patient);
+write!(update_patient(desktop::UpdatePatientInput) -> clinicdesk_store::Patient = update_patient);
+write!(add_coverage(desktop::AddCoverageInput) -> clinicdesk_store::Patient = add_coverage);
+write!(book(desktop::BookingInput) -> clinicdesk_store::Appointment = book);
+write!(reschedule(desktop::RescheduleInput) -> clinicdesk_store::Appointment = reschedule);
+write!(cancel(desktop::ReasonInput) -> clinicdesk_store::Appointment = cancel);
+write!(no_show(desktop::ReasonInput) -> clinicdesk_store::Appointment = no_show);
+write!(check_in(desktop::IdInput) -> clinicdesk_store::Appointment = check_in);
+write!(room(desktop::RoomInput) -> clinicdesk_store::Appointment = room);
+write!(set_status(desktop::StatusInput) -> clinicdesk_store::Appointment = set_status);
+
+write!(open_encounter(desktop::AppointmentRef) -> desktop::EncounterView = open_encounter);
+write!(save_draft(desktop::DraftInput) -> desktop::NoteView = save_draft);
+write!(sign_note(desktop::NoteRef) -> desktop::NoteView = sign_note);
+write!(add_addendum(desktop::AddendumInput) -> desktop::NoteView = add_addendum);
+write!(finish_encounter(desktop::EncounterRef) -> desktop::EncounterView = finish_encounter);
+
+read!(users() -> Vec<clinicdesk_store::User> = users);
+write!(add_user(desktop::NewUserInput) -> clinicdesk_store::User = add_user);
+write!(set_user_active(desktop::UserActiveInput) -> Vec<clinicdesk_store::User> = set_user_active);
+read!(audit_report(desktop::AuditFilterInput) -> Vec<clinicdesk_store::AuditRow> = audit_report);
+read!(verify_audit() -> clinicdesk_store::Verification = verify_audit);
+
+/// Saves the filtered audit report as CSV in the user's Documents folder
+/// (the data folder when there is none).
+#[tauri::command(async)]
+pub fn export_audit_csv<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, DeskState>,
+    input: desktop::AuditFilterInput,
+) -> Answer<desktop::CsvExport> {
+    let mut desk = desk(&state);
+    let folder = app
+        .path()
+        .document_dir()
+        .unwrap_or_else(|_| desk.dir().to_path_buf());
+    desk.export_audit_csv(&input, &folder)
+}
+
+pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        app_status,
+        lock,
+        activity,
+        login,
+        create_clinic,
+        create_demo_clinic,
+        set_preference,
+        sync_status,
+        directory,
+        day_board,
+        week_board,
+        flow_board,
+        my_day,
+        search_patients,
+        patient,
+        next_available,
+        register_patient,
+        update_patient,
+        add_coverage,
+        book,
+        reschedule,
+        cancel,
+        no_show,
+        check_in,
+        room,
+        set_status,
+        open_encounter,
+        save_draft,
+        sign_note,
+        add_addendum,
+        finish_encounter,
+        users,
+        add_user,
+        set_user_active,
+        audit_report,
+        verify_audit,
+        export_audit_csv,
+    ]
+}

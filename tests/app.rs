@@ -1,0 +1,253 @@
+//! The real app in a real window (under Xvfb in CI), driven through
+//! WebDriver (`tauri-driver` + WebKitWebDriver) the way a clinic uses it:
+//! unlock, book, check in, open the encounter, write and sign a note, find
+//! it all in the audit report, and lock after idle. Every main screen is
+//! saved as a screenshot in `tests/screenshots/`.
+
+mod webdriver;
+
+use clinicdesk_demo::{morning_zone, open_all_day};
+use clinicdesk_keys::Keychain;
+use clinicdesk_store::{Store, Unlock};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use webdriver::Session;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn screenshots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/screenshots");
+    std::fs::create_dir_all(&dir).expect("the screenshot folder");
+    dir
+}
+
+/// tauri-driver on its own ports, serving one app whose data is `data`.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    /// Stops tauri-driver, WebKitWebDriver and the app: they share the
+    /// driver's process group.
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// None (and a note on stderr) where the window cannot be driven: no display
+/// or no drivers. CI always has both and requires the test to run.
+fn driver(data: &Path) -> Option<Driver> {
+    let have = |tool: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let missing: Vec<&str> = ["tauri-driver", "WebKitWebDriver"]
+        .into_iter()
+        .filter(|t| !have(t))
+        .collect();
+    let no_display = std::env::var_os("DISPLAY").is_none();
+    if no_display || !missing.is_empty() {
+        let why = if no_display {
+            "no DISPLAY".to_string()
+        } else {
+            format!("{} not installed (scripts/install.sh)", missing.join(", "))
+        };
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the app test must run in CI: {why}"
+        );
+        eprintln!("skipping the window test: {why}");
+        return None;
+    }
+    let (port, native) = (free_port(), free_port());
+    let log = std::fs::File::create(data.join("tauri-driver.log")).expect("a driver log");
+    let child = Command::new("tauri-driver")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .env("CLINICDESK_DATA", data)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("a log handle"))
+        .stderr(log)
+        .process_group(0)
+        .spawn()
+        .expect("tauri-driver starts");
+    // Owned at once, so it is stopped whatever happens next.
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(driver);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("tauri-driver did not start listening on {port}");
+}
+
+fn app() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_clinicdesk"))
+}
+
+fn login(s: &Session, user: &str) {
+    s.find("[data-testid=lock-screen]");
+    s.fill("[data-testid=login-username]", user);
+    s.fill("[data-testid=login-password]", PASSWORD);
+    s.click("[data-testid=login-submit]");
+    s.find("[data-testid=status-bar]");
+}
+
+fn lock(s: &Session) {
+    s.click("[data-testid=lock-button]");
+    s.find("[data-testid=lock-screen]");
+}
+
+#[test]
+fn first_run_offers_a_new_clinic_or_the_demo() {
+    let data = tempfile::tempdir().unwrap();
+    let Some(driver) = driver(data.path()) else {
+        return;
+    };
+    let s = Session::start(&driver.url, app());
+    s.find("[data-testid=first-run]");
+    s.find("[data-testid=first-run-create]");
+    s.find("[data-testid=first-run-demo]");
+    s.screenshot(&screenshots().join("00-first-run.png"));
+}
+
+#[test]
+fn a_clinic_day_in_the_window() {
+    let data = tempfile::tempdir().unwrap();
+    let zone = morning_zone();
+    let clinic = open_all_day(data.path(), zone, Keychain::default(), PASSWORD).unwrap();
+    // The first open slot at least half an hour from now.
+    let slot = {
+        let store = Store::open(data.path(), &Unlock::default()).unwrap();
+        let (start, end) = zone.day_bounds(zone.today());
+        let soon = chrono::Utc::now().timestamp() + 1800;
+        store
+            .slots(&clinic.provider_id, start.max(soon), end)
+            .unwrap()
+            .into_iter()
+            .next()
+            .expect("open time later today")
+    };
+    let Some(driver) = driver(data.path()) else {
+        return;
+    };
+    let shots = screenshots();
+    let s = Session::start(&driver.url, app());
+
+    // Front desk: unlock, book into the slot with a newly registered patient.
+    s.find("[data-testid=lock-screen]");
+    s.screenshot(&shots.join("01-lock.png"));
+    s.fill("[data-testid=login-username]", "reception");
+    s.fill("[data-testid=login-password]", "not the password");
+    s.click("[data-testid=login-submit]");
+    s.wait_text("[data-testid=login-error]", "not correct");
+    login(&s, "reception");
+    s.wait_text("[data-testid=status-user]", "Robin Reception");
+    s.find("[data-testid=day-calendar]");
+    let slot_css = format!("[data-testid=slot][data-slot-id=\"{}\"]", slot.id);
+    s.find(&slot_css);
+    s.screenshot(&shots.join("02-calendar.png"));
+    s.click(&slot_css);
+    s.find("[data-testid=booking-dialog]");
+    s.click("[data-testid=register-toggle]");
+    s.fill("[data-testid=register-given]", "Ada");
+    s.fill("[data-testid=register-family]", "Quill");
+    s.set_value("[data-testid=register-birth-date]", "1980-02-29");
+    s.select("[data-testid=register-sex]", "female");
+    s.fill("[data-testid=register-phone]", "555-0100");
+    s.click("[data-testid=register-submit]");
+    s.fill("[data-testid=booking-reason]", "Cough for a week");
+    s.screenshot(&shots.join("03-booking.png"));
+    s.click("[data-testid=booking-submit]");
+    let card = s.find("[data-testid=appointment-card][data-status=booked]");
+    let appointment = s
+        .attr(&card, "data-appointment-id")
+        .expect("the card names its visit");
+
+    // Check in from the flow board.
+    s.click("[data-testid=nav-flow-board]");
+    let row = format!("[data-testid=flow-row][data-appointment-id=\"{appointment}\"]");
+    s.find(&row);
+    s.screenshot(&shots.join("04-flow-board.png"));
+    s.click(&format!("{row} [data-testid=check-in-button]"));
+    s.find("[data-testid=check-in-dialog]");
+    s.screenshot(&shots.join("05-check-in.png"));
+    s.click("[data-testid=check-in-confirm]");
+    s.find(&format!("{row}[data-status=arrived]"));
+    lock(&s);
+
+    // The physician opens the encounter, writes and signs the note.
+    login(&s, "drhale");
+    let mine = format!("[data-testid=my-day-row][data-appointment-id=\"{appointment}\"]");
+    s.find(&mine);
+    s.screenshot(&shots.join("06-my-day.png"));
+    s.click(&format!("{mine} [data-testid=open-encounter]"));
+    s.find("[data-testid=encounter-screen]");
+    s.fill(
+        "[data-testid=note-subjective]",
+        "Dry cough for a week, no fever.",
+    );
+    s.fill("[data-testid=note-objective]", "Chest clear. Temp 36.8.");
+    s.fill("[data-testid=note-assessment]", "Viral bronchitis.");
+    s.fill("[data-testid=note-plan]", "Fluids, rest, return if worse.");
+    s.wait_text("[data-testid=save-state]", "Saved");
+    s.screenshot(&shots.join("07-encounter.png"));
+    s.click("[data-testid=sign-note]");
+    s.click("[data-testid=sign-confirm]");
+    s.wait_text("[data-testid=signed-banner]", "Dr Rowan Hale");
+    lock(&s);
+
+    // The administrator finds all of it in the audit report.
+    login(&s, "admin");
+    s.find("[data-testid=audit-report]");
+    s.fill("[data-testid=audit-filter-user]", "drhale");
+    s.click("[data-testid=audit-apply]");
+    s.wait_text("[data-testid=audit-report] table", "sign");
+    s.screenshot(&shots.join("08-audit.png"));
+    s.fill("[data-testid=audit-filter-user]", "reception");
+    s.click("[data-testid=audit-apply]");
+    s.wait_text("[data-testid=audit-report] table", "arrived");
+    s.click("[data-testid=audit-verify]");
+    s.wait_text("[data-testid=audit-verify-result]", "Intact");
+    s.click("[data-testid=nav-users]");
+    s.find("[data-testid=users-screen]");
+    s.wait_text("[data-testid=users-screen]", "drhale");
+    s.screenshot(&shots.join("09-users.png"));
+
+    // Idle lock: one minute without activity locks the screen by itself.
+    s.click("[data-testid=nav-preferences]");
+    s.find("[data-testid=preferences]");
+    s.fill("[data-testid=pref-idle-lock]", "1");
+    s.keys("\u{E007}"); // Enter
+    s.screenshot(&shots.join("10-preferences.png"));
+    let locked = s.wait_for("[data-testid=lock-screen]", Duration::from_secs(100));
+    assert!(
+        locked.is_some(),
+        "the screen did not lock after a minute idle"
+    );
+    s.wait_text("[data-testid=lock-reason]", "1 minute");
+    s.screenshot(&shots.join("11-locked-after-idle.png"));
+}

@@ -1,0 +1,267 @@
+// The contract between the screens and the Rust core. Every call goes through
+// `call`, which turns a refused command into an `AppError` whose message is a
+// plain sentence for the person at the keyboard.
+import { invoke } from '@tauri-apps/api/core';
+
+export type Role = 'front-desk' | 'physician' | 'nurse' | 'biller' | 'admin';
+export type Home = 'calendar' | 'flow-board' | 'my-day' | 'audit';
+export type AppointmentStatus =
+  | 'booked' | 'confirmed' | 'arrived' | 'roomed' | 'with-provider'
+  | 'completed' | 'cancelled' | 'no-show';
+
+export interface SessionInfo {
+  user_id: string;
+  username: string;
+  display_name: string;
+  role: Role;
+  provider_id: string | null;
+}
+
+export interface Preferences {
+  theme: 'light' | 'dark' | 'system';
+  'font-size': string; // "12".."28"
+  'note-format': 'soap' | 'bullets';
+  'summary-style': 'concise' | 'detailed';
+  'calendar-view': 'day' | 'week';
+  'home-view': 'role-default' | 'calendar' | 'flow-board' | 'my-day' | 'audit';
+  'idle-lock-minutes': string; // "1".."30"
+  [key: string]: string;
+}
+
+export interface AppStatus {
+  phase: 'first-run' | 'locked' | 'unlocked';
+  clinic_name: string | null;
+  /** IANA zone of the clinic: "today" and every time shown are in it. */
+  clinic_timezone: string | null;
+  data_dir: string;
+  version: string;
+  /** Set while unlocked. */
+  session: SessionInfo | null;
+  /** The screen this user lands on after unlocking. */
+  home: Home | null;
+  /** Defaults while locked; the user's own while unlocked. */
+  preferences: Preferences;
+  idle_lock_minutes: number;
+  /** Why the screen locked by itself (idle), to say on the lock screen. */
+  lock_reason: string | null;
+  /** What this role may do; screens hide what the core would refuse. */
+  can: {
+    book: boolean; check_in: boolean; room: boolean; write_notes: boolean;
+    sign_notes: boolean; manage_users: boolean; read_audit: boolean;
+    register_patients: boolean; edit_coverage: boolean;
+  };
+}
+
+export interface Provider {
+  id: string; given_name: string; family_name: string; npi: string | null;
+  specialty: string | null; credentials: string | null; active: boolean;
+  display_name: string;
+}
+export interface Location {
+  id: string; name: string; timezone: string; address: string | null;
+  phone: string | null; active: boolean;
+}
+export interface Room { id: string; location_id: string; name: string; active: boolean }
+export interface AppointmentType {
+  id: string; name: string; duration_minutes: number; color: string; capacity: number; active: boolean;
+}
+export interface Directory {
+  providers: Provider[]; locations: Location[]; rooms: Room[]; appointment_types: AppointmentType[];
+}
+
+export interface Slot {
+  id: string; schedule_id: string; provider_id: string; location_id: string;
+  template_id: string | null; appointment_type_id: string | null;
+  starts_at: number; ends_at: number; // unix seconds
+  /** Clinic-local "YYYY-MM-DDTHH:MM" of the slot's start and end. */
+  local_start: string; local_end: string;
+  capacity: number; status: string; booked: number;
+}
+
+export interface Appointment {
+  id: string; patient_id: string; patient_name: string; mrn: string;
+  provider_id: string; provider_name: string; location_id: string; location_name: string;
+  appointment_type_id: string; appointment_type: string; color: string;
+  room_id: string | null; room_name: string | null; slot_id: string | null;
+  starts_at: number; ends_at: number;
+  /** RFC 3339 with offset, in the location's zone. */
+  local_start: string; local_end: string;
+  status: AppointmentStatus; reason: string | null; overbook_reason: string | null;
+  cancel_reason: string | null; rescheduled_from: string | null; rescheduled_to: string | null;
+  status_changed_at: number; arrived_at: number | null; roomed_at: number | null;
+  seen_at: number | null; completed_at: number | null;
+}
+
+export interface ProviderColumn { provider: Provider; slots: Slot[]; appointments: Appointment[] }
+export interface DayBoard { date: string; location_id: string | null; columns: ProviderColumn[] }
+export interface WeekBoard { provider: Provider; from: string; to: string; days: { date: string; slots: Slot[]; appointments: Appointment[] }[] }
+
+export interface FlowRow {
+  appointment: Appointment; waiting_minutes: number | null; in_status_minutes: number;
+  visit_minutes: number | null; late: boolean;
+}
+
+export type Sex = 'female' | 'male' | 'other' | 'unknown';
+export type Relationship = 'self' | 'spouse' | 'child' | 'other';
+export interface Coverage {
+  id: string; patient_id: string; priority: number; payer_name: string; payer_id: string;
+  member_id: string; group_number: string | null; subscriber_name: string;
+  relationship: Relationship; active: boolean;
+}
+export interface PatientSummary {
+  id: string; mrn: string; given_name: string; family_name: string; birth_date: string;
+  sex: Sex; phone: string | null;
+}
+export interface Patient extends PatientSummary {
+  email: string | null; address_line: string | null; city: string | null; state: string | null;
+  postal_code: string | null; country: string | null; active: boolean; coverages: Coverage[];
+}
+export interface PatientInput {
+  mrn?: string | null; given_name: string; family_name: string; birth_date: string; // YYYY-MM-DD
+  sex?: Sex | null; phone?: string | null; email?: string | null; address_line?: string | null;
+  city?: string | null; state?: string | null; postal_code?: string | null; country?: string | null;
+}
+export interface CoverageInput {
+  priority?: number; payer_name: string; payer_id: string; member_id: string;
+  group_number?: string | null; subscriber_name?: string | null; relationship?: Relationship | null;
+}
+
+export interface OpenTime {
+  slot_id: string; provider_id: string; provider_name: string; location_id: string; location_name: string;
+  starts_at: number; ends_at: number; local_start: string; local_end: string;
+}
+
+export interface BookingInput {
+  patient_id: string;
+  /** Either a slot… */
+  slot_id?: string | null;
+  /** …or a clinic-local start "YYYY-MM-DDTHH:MM" with provider and location. */
+  start?: string | null; provider_id?: string | null; location_id?: string | null;
+  appointment_type_id?: string | null; room_id?: string | null; reason?: string | null;
+  /** Books past capacity or availability; the reason is kept. */
+  overbook_reason?: string | null;
+}
+
+export interface Encounter {
+  id: string; patient_id: string; provider_id: string; location_id: string | null;
+  appointment_id: string | null; status: 'in-progress' | 'finished'; reason: string | null;
+  started_at: number; ended_at: number | null;
+}
+export interface NoteContent { subjective: string; objective: string; assessment: string; plan: string; body: string }
+export interface Addendum { id: string; author_id: string; author_name: string; body: string; created_at: number }
+export interface Note {
+  id: string; encounter_id: string; patient_id: string; author_id: string;
+  format: 'soap' | 'bullets'; content: NoteContent; status: 'draft' | 'signed';
+  author_name: string;
+  created_at: number; updated_at: number; signed_at: number | null; signed_by: string | null;
+  /** Display name of the signer, when signed. */
+  signed_by_name: string | null;
+  content_hash: string | null; addenda: Addendum[];
+}
+export interface EncounterView { encounter: Encounter; patient: Patient; appointment: Appointment | null; notes: Note[] }
+
+export interface User {
+  id: string; username: string; display_name: string; role: Role; provider_id: string | null; active: boolean;
+}
+export interface NewUser { username: string; display_name: string; role: Role; password: string; provider_id?: string | null }
+
+export interface AuditRow {
+  seq: number; at: number; user_id: string | null; username: string; device_id: string;
+  patient_id: string | null; category: string; action: string; record_id: string | null; detail: string;
+}
+export interface AuditFilter {
+  username?: string | null; patient_id?: string | null; action?: string | null; category?: string | null;
+  /** Clinic-local dates, inclusive. */
+  from?: string | null; to?: string | null; limit?: number | null;
+}
+export interface Verification { entries: number; intact: boolean; first_broken: number | null; problem: string | null }
+
+export interface SyncStatus {
+  enrolled: boolean; server: string | null;
+  /** null until a first attempt; false while the server cannot be reached. */
+  online: boolean | null;
+  queued: number; last_success_at: number | null; last_attempt_at: number | null;
+  last_error: string | null; conflicts: number;
+}
+
+export interface DemoProgress { phase: string; done: number; total: number }
+
+export interface NewClinic {
+  clinic_name: string; admin_username: string; admin_display_name: string; admin_password: string;
+  /** IANA zone; the computer's when absent. */
+  time_zone?: string | null;
+}
+
+/** A refused command. `kind`: locked, bad-login, denied, not-found, invalid,
+ * conflict, transition, wrong-key, key, io, internal. */
+export class AppError extends Error {
+  constructor(public kind: string, message: string) { super(message); }
+}
+
+export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    if (e && typeof e === 'object' && 'message' in e) {
+      const err = e as { kind?: string; message: string };
+      throw new AppError(err.kind ?? 'internal', err.message);
+    }
+    throw new AppError('internal', typeof e === 'string' ? e : 'Something went wrong. Please try again.');
+  }
+}
+
+export const api = {
+  appStatus: () => call<AppStatus>('app_status'),
+  createClinic: (input: NewClinic) => call<AppStatus>('create_clinic', { input }),
+  /** Emits `demo-progress` events (DemoProgress) while it fills the clinic. */
+  createDemoClinic: (input: NewClinic) => call<AppStatus>('create_demo_clinic', { input }),
+  login: (username: string, password: string) => call<AppStatus>('login', { input: { username, password } }),
+  /** `idle`: locked by the idle timer, so the lock screen says why. */
+  lock: (idle = false) => call<AppStatus>('lock', { input: { idle } }),
+  /** Tells the core the user is active (keyboard or mouse); throttle to once per 30 s. */
+  activity: () => call<void>('activity'),
+
+  directory: () => call<Directory>('directory'),
+  dayBoard: (date: string, location_id: string | null) => call<DayBoard>('day_board', { input: { date, location_id } }),
+  weekBoard: (date: string, provider_id: string) => call<WeekBoard>('week_board', { input: { date, provider_id } }),
+  flowBoard: (date: string | null, location_id: string | null) => call<FlowRow[]>('flow_board', { input: { date, location_id } }),
+  myDay: (date: string) => call<Appointment[]>('my_day', { input: { date } }),
+
+  searchPatients: (query: string, limit = 25) => call<PatientSummary[]>('search_patients', { input: { query, limit } }),
+  patient: (id: string) => call<Patient>('patient', { input: { id } }),
+  registerPatient: (patient: PatientInput, coverage: CoverageInput | null) =>
+    call<Patient>('register_patient', { input: { patient, coverage } }),
+  updatePatient: (id: string, patient: PatientInput) => call<Patient>('update_patient', { input: { id, patient } }),
+  addCoverage: (patient_id: string, coverage: CoverageInput) => call<Patient>('add_coverage', { input: { patient_id, coverage } }),
+
+  nextAvailable: (q: { appointment_type_id: string; provider_id?: string | null; location_id?: string | null;
+    from: string; to: string; earliest?: string | null; latest?: string | null; limit?: number }) =>
+    call<OpenTime[]>('next_available', { input: q }),
+  book: (input: BookingInput) => call<Appointment>('book', { input }),
+  reschedule: (id: string, to: BookingInput) => call<Appointment>('reschedule', { input: { id, to } }),
+  cancel: (id: string, reason: string) => call<Appointment>('cancel', { input: { id, reason } }),
+  noShow: (id: string, reason: string) => call<Appointment>('no_show', { input: { id, reason } }),
+  checkIn: (id: string) => call<Appointment>('check_in', { input: { id } }),
+  room: (id: string, room_id: string | null) => call<Appointment>('room', { input: { id, room_id } }),
+  /** confirmed, with-provider, completed. */
+  setStatus: (id: string, status: AppointmentStatus) => call<Appointment>('set_status', { input: { id, status } }),
+
+  openEncounter: (appointment_id: string) => call<EncounterView>('open_encounter', { input: { appointment_id } }),
+  saveDraft: (encounter_id: string, note_id: string | null, format: 'soap' | 'bullets', content: NoteContent) =>
+    call<Note>('save_draft', { input: { encounter_id, note_id, format, content } }),
+  signNote: (note_id: string) => call<Note>('sign_note', { input: { note_id } }),
+  addAddendum: (note_id: string, body: string) => call<Note>('add_addendum', { input: { note_id, body } }),
+  finishEncounter: (encounter_id: string) => call<EncounterView>('finish_encounter', { input: { encounter_id } }),
+
+  setPreference: (key: string, value: string) => call<AppStatus>('set_preference', { input: { key, value } }),
+
+  users: () => call<User[]>('users'),
+  addUser: (input: NewUser) => call<User>('add_user', { input }),
+  setUserActive: (user_id: string, active: boolean) => call<User[]>('set_user_active', { input: { user_id, active } }),
+  auditReport: (filter: AuditFilter) => call<AuditRow[]>('audit_report', { input: filter }),
+  /** Writes a CSV file into the user's Documents folder (or the data folder). */
+  exportAuditCsv: (filter: AuditFilter) => call<{ path: string; rows: number }>('export_audit_csv', { input: filter }),
+  verifyAudit: () => call<Verification>('verify_audit'),
+
+  syncStatus: () => call<SyncStatus>('sync_status'),
+};
