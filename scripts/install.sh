@@ -83,10 +83,12 @@ if ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --version '^2' --locked
 fi
 
-# The screens: npm packages exactly as locked in ui/package-lock.json.
+# The screens: npm packages at the versions in ui/package-lock.json. Not
+# `npm ci`: the lock holds no entries for other platforms' optional builds
+# (rollup, esbuild), which `npm ci` insists on.
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "install: npm packages for ui/"
-  npm --prefix ui ci --no-audit --no-fund
+  npm --prefix ui install --no-audit --no-fund
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then apt_note="installed ${missing[*]}"; else apt_note="all present"; fi

@@ -77,6 +77,17 @@ pub fn app_status(state: State<'_, DeskState>) -> AppStatus {
     desk(&state).status()
 }
 
+/// The first screen is on show. With `CLINICDESK_EXIT_WHEN_READY` set (the
+/// start-up benchmark, smoke tests of installed packages) the app says so
+/// and quits, so a script can time a start up to an interactive screen.
+#[tauri::command]
+pub fn screen_ready<R: Runtime>(app: AppHandle<R>) {
+    if std::env::var_os("CLINICDESK_EXIT_WHEN_READY").is_some() {
+        println!("clinicdesk: ready");
+        app.exit(0);
+    }
+}
+
 #[tauri::command(async)]
 pub fn lock(state: State<'_, DeskState>, input: Option<desktop::LockInput>) -> AppStatus {
     let idle = input.is_some_and(|i| i.idle);
@@ -175,6 +186,7 @@ pub fn export_audit_csv<R: Runtime>(
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         app_status,
+        screen_ready,
         lock,
         activity,
         login,

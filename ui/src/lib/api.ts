@@ -212,6 +212,8 @@ export async function call<T>(command: string, args?: Record<string, unknown>): 
 
 export const api = {
   appStatus: () => call<AppStatus>('app_status'),
+  /** The first screen is showing (the start-up benchmark stops its clock here). */
+  screenReady: () => call<void>('screen_ready'),
   createClinic: (input: NewClinic) => call<AppStatus>('create_clinic', { input }),
   /** Emits `demo-progress` events (DemoProgress) while it fills the clinic. */
   createDemoClinic: (input: NewClinic) => call<AppStatus>('create_demo_clinic', { input }),
