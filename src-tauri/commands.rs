@@ -143,6 +143,7 @@ read!(my_day(desktop::DayInput) -> Vec<clinicdesk_store::Appointment> = my_day);
 read!(search_patients(desktop::SearchInput) -> Vec<clinicdesk_store::PatientSummary> = search_patients);
 read!(patient(desktop::IdInput) -> clinicdesk_store::Patient = patient);
 read!(next_available(desktop::NextAvailableInput) -> Vec<desktop::OpenTimeView> = next_available);
+read!(sync_conflicts() -> Vec<desktop::ConflictView> = sync_conflicts);
 
 write!(register_patient(desktop::RegisterInput) -> clinicdesk_store::Patient = register_patient);
 write!(update_patient(desktop::UpdatePatientInput) -> clinicdesk_store::Patient = update_patient);
@@ -202,6 +203,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         search_patients,
         patient,
         next_available,
+        sync_conflicts,
         register_patient,
         update_patient,
         add_coverage,

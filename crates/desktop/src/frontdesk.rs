@@ -249,6 +249,33 @@ impl Desk {
     }
 }
 
+impl Desk {
+    /// Open double bookings, oldest first. One that staff have already
+    /// settled (a visit cancelled or moved) is closed by the store as it
+    /// lists them, so it no longer shows.
+    pub fn sync_conflicts(&mut self) -> Result<Vec<crate::views::ConflictView>> {
+        let (store, session) = self.session()?;
+        let conflicts = store.sync_conflicts(&session)?;
+        conflicts
+            .into_iter()
+            .map(|c| {
+                let appointments = c
+                    .appointment_ids
+                    .iter()
+                    .map(|id| store.appointment(&session, id))
+                    .collect::<std::result::Result<_, _>>()?;
+                Ok(crate::views::ConflictView {
+                    id: c.id,
+                    kind: c.kind,
+                    detail: c.detail,
+                    raised_at: c.raised_at,
+                    appointments,
+                })
+            })
+            .collect()
+    }
+}
+
 /// Location time zones, looked up once per screen.
 #[derive(Default)]
 struct Zones(std::cell::RefCell<HashMap<String, clinicdesk_domain::ClinicZone>>);

@@ -175,6 +175,17 @@ pub struct EncounterView {
     pub notes: Vec<NoteView>,
 }
 
+/// A double booking raised when offline desktops' changes met, with the
+/// visits involved, for staff to cancel or move one of them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConflictView {
+    pub id: String,
+    pub kind: String,
+    pub detail: String,
+    pub raised_at: i64,
+    pub appointments: Vec<Appointment>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CsvExport {
     pub path: String,

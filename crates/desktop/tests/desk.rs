@@ -219,6 +219,7 @@ fn a_clinic_day_from_booking_to_a_signed_note() {
     assert!(matches!(e.kind.as_str(), "conflict" | "invalid"), "{e:?}");
     assert!(e.message.ends_with('.'), "{}", e.message);
 
+    assert!(desk.sync_conflicts().unwrap().is_empty());
     let arrived = desk
         .check_in(&IdInput {
             id: booked.id.clone(),

@@ -184,6 +184,9 @@ export interface SyncStatus {
   last_error: string | null; conflicts: number;
 }
 
+/** A double booking raised when offline desktops' changes met. */
+export interface ConflictView { id: string; kind: string; detail: string; raised_at: number; appointments: Appointment[] }
+
 export interface DemoProgress { phase: string; done: number; total: number }
 
 export interface NewClinic {
@@ -266,4 +269,6 @@ export const api = {
   verifyAudit: () => call<Verification>('verify_audit'),
 
   syncStatus: () => call<SyncStatus>('sync_status'),
+  /** Open double bookings; settled ones (a visit cancelled or moved) drop out. */
+  syncConflicts: () => call<ConflictView[]>('sync_conflicts'),
 };

@@ -5,12 +5,12 @@ import { api, AppError, type AppStatus, type Directory, type Home } from './api'
 import { applyPreferences } from './theme';
 import { todayIn } from './format';
 
-export type ScreenName = 'calendar' | 'flow-board' | 'my-day' | 'audit' | 'users' | 'preferences' | 'encounter';
+export type ScreenName = 'calendar' | 'flow-board' | 'my-day' | 'audit' | 'users' | 'preferences' | 'encounter' | 'conflicts';
 export interface Route { name: ScreenName; appointmentId?: string; from?: ScreenName }
 
 export interface Toast { id: number; text: string; kind: 'info' | 'error' }
 
-export interface NavItem { name: Exclude<ScreenName, 'encounter'>; label: string }
+export interface NavItem { name: Exclude<ScreenName, 'encounter' | 'conflicts'>; label: string }
 
 const LABELS: Record<NavItem['name'], string> = {
   calendar: 'Calendar', 'flow-board': 'Flow board', 'my-day': 'My day', audit: 'Audit', users: 'Users', preferences: 'Preferences',
