@@ -75,6 +75,18 @@ const SECOND: User = User {
     password: "admin2-password-1",
 };
 
+/// A running server and two desks enrolled with it; the second desk's
+/// administrator is SECOND.
+fn enrolled_pair() -> (Server, Clinic, Clinic) {
+    let server = Server::start();
+    let first = Clinic::new();
+    let second = Clinic::new();
+    second.add_user(&SECOND, "admin", "Second Admin", None);
+    first.json(&ADMIN, &["sync", "enroll", &server.url(), &server.code()]);
+    second.json(&SECOND, &["sync", "enroll", &server.url(), &server.code()]);
+    (server, first, second)
+}
+
 #[test]
 fn two_front_desks_sync_through_the_clinic_server() {
     let server = Server::start();
@@ -152,12 +164,7 @@ fn two_front_desks_sync_through_the_clinic_server() {
 
 #[test]
 fn a_watching_desk_picks_up_changes_by_itself() {
-    let server = Server::start();
-    let first = Clinic::new();
-    let second = Clinic::new();
-    second.add_user(&SECOND, "admin", "Second Admin", None);
-    first.json(&ADMIN, &["sync", "enroll", &server.url(), &server.code()]);
-    second.json(&SECOND, &["sync", "enroll", &server.url(), &server.code()]);
+    let (_server, first, second) = enrolled_pair();
 
     let mut watch = Command::new(bin())
         .arg("--data")
@@ -223,12 +230,7 @@ fn desktop_apps_sync_in_the_background() {
     };
     use clinicdesk_keys::Keychain;
 
-    let server = Server::start();
-    let first = Clinic::new();
-    let second = Clinic::new();
-    second.add_user(&SECOND, "admin", "Second Admin", None);
-    first.json(&ADMIN, &["sync", "enroll", &server.url(), &server.code()]);
-    second.json(&SECOND, &["sync", "enroll", &server.url(), &server.code()]);
+    let (_server, first, second) = enrolled_pair();
 
     let (tx, merged) = std::sync::mpsc::channel();
     let sender = SyncWorker::start(first.dir(), Keychain::default(), || {});

@@ -107,10 +107,13 @@ impl Desk {
             (None, true) => Phase::Locked,
             (None, false) => Phase::FirstRun,
         };
-        let defaults = default_preferences();
         let (session, preferences, idle) = match &self.active {
             Some(a) => (Some(a.session.clone()), a.preferences.clone(), a.idle),
-            None => (None, defaults, idle_from(&default_preferences())),
+            None => {
+                let defaults = default_preferences();
+                let idle = idle_from(&defaults);
+                (None, defaults, idle)
+            }
         };
         let home = session
             .as_ref()
