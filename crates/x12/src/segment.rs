@@ -1,0 +1,263 @@
+//! A segment borrows its text from the input and splits it on demand, so
+//! reading allocates nothing per segment.
+
+use crate::error::{At, Error, ErrorKind};
+use crate::syntax::Delimiters;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment<'a> {
+    /// Segment identifier, e.g. `CLP`.
+    pub tag: &'a str,
+    /// Everything after the tag and its separator (empty without elements).
+    pub data: &'a str,
+    /// Ordinal position in the interchange; the ISA is 1.
+    pub position: usize,
+    /// Byte offset in the input.
+    pub offset: usize,
+    pub delimiters: Delimiters,
+}
+
+impl<'a> Segment<'a> {
+    pub(crate) fn split(
+        text: &'a str,
+        position: usize,
+        offset: usize,
+        delimiters: Delimiters,
+    ) -> Result<Segment<'a>, Error> {
+        let sep = delimiters.element as char;
+        let (tag, data) = text.split_once(sep).unwrap_or((text, ""));
+        let ok = (2..=3).contains(&tag.len())
+            && tag
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && tag.as_bytes().first().is_some_and(u8::is_ascii_uppercase);
+        if !ok {
+            let shown: String = tag.chars().take(20).collect();
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                Some(At {
+                    tag: shown.clone(),
+                    position,
+                    offset,
+                }),
+                format!(
+                    "{shown:?} is not a segment identifier (2 or 3 capital letters and digits)"
+                ),
+            ));
+        }
+        Ok(Segment {
+            tag,
+            data,
+            position,
+            offset,
+            delimiters,
+        })
+    }
+
+    pub fn at(&self) -> At {
+        At {
+            tag: self.tag.to_string(),
+            position: self.position,
+            offset: self.offset,
+        }
+    }
+
+    /// An error about this segment.
+    pub fn error(&self, kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error::new(kind, Some(self.at()), message)
+    }
+
+    /// The elements, first one is element 01; a segment without elements has none.
+    pub fn elements(&self) -> impl Iterator<Item = &'a str> {
+        let data = self.data;
+        let empty = data.is_empty();
+        data.split(self.delimiters.element as char)
+            .filter(move |_| !empty)
+    }
+
+    /// How many elements the segment has, counting empty ones before the last.
+    pub fn element_count(&self) -> usize {
+        if self.data.is_empty() {
+            0
+        } else {
+            self.data
+                .bytes()
+                .filter(|&b| b == self.delimiters.element)
+                .count()
+                + 1
+        }
+    }
+
+    /// Element `n` (1-based) as written, or "" when absent.
+    pub fn el(&self, n: usize) -> &'a str {
+        if n == 0 || self.data.is_empty() {
+            return "";
+        }
+        self.data
+            .split(self.delimiters.element as char)
+            .nth(n - 1)
+            .unwrap_or("")
+    }
+
+    /// Element `n`, or None when absent or empty.
+    pub fn opt(&self, n: usize) -> Option<&'a str> {
+        Some(self.el(n)).filter(|s| !s.is_empty())
+    }
+
+    /// Element `n`, which the guide requires.
+    pub fn req(&self, n: usize) -> Result<&'a str, Error> {
+        self.opt(n).ok_or_else(|| {
+            self.error(
+                ErrorKind::Element,
+                format!("{}{:02} is required but empty", self.tag, n),
+            )
+        })
+    }
+
+    /// The components of element `n` (its first repetition).
+    pub fn components(&self, n: usize) -> impl Iterator<Item = &'a str> {
+        let el = self.el(n);
+        let el = match self.delimiters.repetition {
+            Some(r) => el.split(r as char).next().unwrap_or(""),
+            None => el,
+        };
+        el.split(self.delimiters.component as char)
+    }
+
+    /// Component `k` (1-based) of element `n`, or "".
+    pub fn component(&self, n: usize, k: usize) -> &'a str {
+        if k == 0 {
+            return "";
+        }
+        self.components(n).nth(k - 1).unwrap_or("")
+    }
+
+    /// The repetitions of element `n` (one when it does not repeat); none when empty.
+    pub fn repetitions(&self, n: usize) -> Vec<&'a str> {
+        let el = self.el(n);
+        if el.is_empty() {
+            return Vec::new();
+        }
+        match self.delimiters.repetition {
+            Some(r) => el.split(r as char).collect(),
+            None => vec![el],
+        }
+    }
+
+    /// The segment as values, independent of delimiters.
+    pub fn values(&self) -> Values {
+        let d = self.delimiters;
+        let elements = if self.data.is_empty() {
+            Vec::new()
+        } else {
+            self.data
+                .split(d.element as char)
+                .enumerate()
+                .map(|(i, e)| {
+                    // ISA11 and ISA16 are delimiters themselves, not data.
+                    if self.tag == "ISA" && (i == 10 || i == 15) {
+                        return Element::simple(e);
+                    }
+                    let reps: Vec<&str> = match d.repetition {
+                        Some(r) => e.split(r as char).collect(),
+                        None => vec![e],
+                    };
+                    Element(
+                        reps.into_iter()
+                            .map(|r| r.split(d.component as char).map(str::to_string).collect())
+                            .collect(),
+                    )
+                })
+                .collect()
+        };
+        Values {
+            tag: self.tag.to_string(),
+            elements,
+        }
+        .normalized()
+    }
+}
+
+/// One element: its repetitions, each a list of components.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Element(pub Vec<Vec<String>>);
+
+impl Element {
+    pub fn simple(v: impl Into<String>) -> Element {
+        Element(vec![vec![v.into()]])
+    }
+
+    pub fn composite<S: AsRef<str>>(parts: &[S]) -> Element {
+        Element(vec![parts.iter().map(|p| p.as_ref().to_string()).collect()])
+    }
+
+    pub fn repeated<S: AsRef<str>>(reps: &[S]) -> Element {
+        Element(reps.iter().map(|p| vec![p.as_ref().to_string()]).collect())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|r| r.iter().all(String::is_empty))
+    }
+}
+
+/// A segment held as values: what a writer writes and what two readings of
+/// the same data compare equal on, whatever the delimiters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Values {
+    pub tag: String,
+    pub elements: Vec<Element>,
+}
+
+impl Values {
+    pub fn new(tag: &str) -> Values {
+        Values {
+            tag: tag.to_string(),
+            elements: Vec::new(),
+        }
+    }
+
+    /// Appends a simple element.
+    pub fn el(mut self, v: impl Into<String>) -> Values {
+        self.elements.push(Element::simple(v));
+        self
+    }
+
+    /// Appends simple elements.
+    pub fn els<S: AsRef<str>>(mut self, vs: &[S]) -> Values {
+        self.elements
+            .extend(vs.iter().map(|v| Element::simple(v.as_ref())));
+        self
+    }
+
+    /// Appends a composite element.
+    pub fn comp<S: AsRef<str>>(mut self, parts: &[S]) -> Values {
+        self.elements.push(Element::composite(parts));
+        self
+    }
+
+    /// Appends a repeating element.
+    pub fn reps<S: AsRef<str>>(mut self, reps: &[S]) -> Values {
+        self.elements.push(Element::repeated(reps));
+        self
+    }
+
+    /// Empty trailing components, repetitions and elements dropped: X12 does
+    /// not write them, so they carry no meaning.
+    pub fn normalized(mut self) -> Values {
+        for e in &mut self.elements {
+            for r in &mut e.0 {
+                while r.last().is_some_and(String::is_empty) {
+                    r.pop();
+                }
+            }
+            while e.0.last().is_some_and(Vec::is_empty) {
+                e.0.pop();
+            }
+        }
+        while self.elements.last().is_some_and(Element::is_empty) {
+            self.elements.pop();
+        }
+        self
+    }
+}
