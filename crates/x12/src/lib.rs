@@ -18,10 +18,12 @@ pub mod envelope;
 pub mod error;
 pub mod segment;
 pub mod syntax;
+pub mod transactions;
 pub mod write;
 
 pub use envelope::{parse, read, Document, Group, Interchange, Parsed, Transaction};
 pub use error::{At, Error, ErrorKind};
 pub use segment::{Element, Segment, Values};
 pub use syntax::Delimiters;
+pub use transactions::{model, Model};
 pub use write::{to_x12, write_document, EnvelopeHeader, Usage, WriteOptions};
