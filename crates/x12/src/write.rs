@@ -31,7 +31,16 @@ pub fn write_values(out: &mut String, v: &Values, d: Delimiters) -> Result<(), E
     d.check()
         .map_err(|m| Error::new(ErrorKind::Write, None, m))?;
     out.push_str(&v.tag);
-    for (i, e) in v.elements.iter().enumerate() {
+    // Trailing empty elements are not written: X12 forbids the separators.
+    let used = if v.tag == "ISA" {
+        v.elements.len()
+    } else {
+        v.elements
+            .iter()
+            .rposition(|e| !e.is_empty())
+            .map_or(0, |i| i + 1)
+    };
+    for (i, e) in v.elements.iter().take(used).enumerate() {
         out.push(d.element as char);
         if v.tag == "ISA" && (i == 10 || i == 15) {
             // ISA11 and ISA16 name the delimiters in use.
@@ -46,7 +55,12 @@ pub fn write_values(out: &mut String, v: &Values, d: Delimiters) -> Result<(), E
         if e.0.len() > 1 && d.repetition.is_none() {
             return Err(value_error(&v.tag, i + 1, "", "repetition", b'^'));
         }
-        for (r, rep) in e.0.iter().enumerate() {
+        let reps =
+            e.0.iter()
+                .rposition(|r| r.iter().any(|c| !c.is_empty()))
+                .map_or(0, |i| i + 1);
+        for (r, rep) in e.0.iter().take(reps).enumerate() {
+            let rep = &rep[..rep.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1)];
             if r > 0 {
                 if let Some(rs) = d.repetition {
                     out.push(rs as char);

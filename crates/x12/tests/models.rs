@@ -196,7 +196,7 @@ fn a_999_gives_each_transaction_sets_status_and_errors() {
     let s = &t.segment_errors[0];
     assert_eq!(
         (s.tag.as_str(), s.position.as_str(), s.loop_id.as_deref()),
-        ("NM1", "8", Some("2010BA"))
+        ("NM1", "8", Some("2010"))
     );
     assert_eq!(s.text, Some("Segment has data element errors"));
     assert_eq!(s.elements[0].text, Some("Invalid code value"));

@@ -1,5 +1,5 @@
-//! One module per command group. `init` works without a login; every other
-//! command opens the store and logs the acting user in first.
+//! One module per command group. `init` and `x12` work without a login;
+//! every other command opens the store and logs the acting user in first.
 
 mod appointment;
 mod audit;
@@ -16,6 +16,7 @@ mod rekey;
 mod schedule;
 mod sync;
 mod user;
+mod x12;
 
 use crate::context::{Ctx, Global};
 use crate::error::Result;
@@ -75,16 +76,22 @@ pub enum Command {
     /// Sync with the clinic server
     #[command(subcommand)]
     Sync(sync::SyncCmd),
+    /// Read and check X12 5010 files (eligibility, claims, remittances);
+    /// needs no clinic data directory
+    #[command(subcommand)]
+    X12(x12::X12Cmd),
 }
 
 pub fn run(g: &Global, cmd: Command) -> Result<()> {
-    if let Command::Init(a) = cmd {
-        return init::run(g, a);
+    match cmd {
+        Command::Init(a) => return init::run(g, a),
+        Command::X12(c) => return x12::run(g.printer(), c),
+        _ => {}
     }
     let mut ctx = Ctx::open(g)?;
     let ctx = &mut ctx;
     match cmd {
-        Command::Init(_) => unreachable!("handled above"),
+        Command::Init(_) | Command::X12(_) => unreachable!("handled above"),
         Command::Info => info::run(ctx),
         Command::User(c) => user::run(ctx, c),
         Command::Provider(c) => directory::provider(ctx, c),
