@@ -16,6 +16,8 @@
 
 pub mod envelope;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod segment;
 pub mod syntax;
 pub mod transactions;

@@ -157,3 +157,53 @@ pub fn sample(name: &str) -> Vec<u8> {
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
+
+/// An 835 of about `bytes` bytes: one payment with the sample's first claim
+/// (two service lines) repeated under fresh claim ids.
+pub fn large_835(bytes: usize) -> String {
+    let sample = String::from_utf8(sample("835-remittance.x12")).expect("text");
+    let segs: Vec<&str> = sample.split("~\n").filter(|s| !s.is_empty()).collect();
+    let pos = |p: &str| segs.iter().position(|s| s.starts_with(p)).expect(p);
+    let (st, lx, clp2, se) = (pos("ST*"), pos("LX*"), pos("CLP*CLM-1002"), pos("SE*"));
+    let head = &segs[..=lx];
+    let claim = &segs[lx + 1..clp2];
+    let mut out: Vec<String> = head.iter().map(|s| s.to_string()).collect();
+    let mut size: usize = out.iter().map(|s| s.len() + 2).sum();
+    let mut n = 0;
+    while size < bytes {
+        n += 1;
+        for s in claim {
+            let s = s.replace("CLM-1001", &format!("CLM-{n}"));
+            size += s.len() + 2;
+            out.push(s);
+        }
+    }
+    let body = out.len() - st + 1;
+    out.push(format!("SE*{body}*0001"));
+    out.extend(segs[se + 1..].iter().map(|s| s.to_string()));
+    let mut text = out.join("~\n");
+    text.push_str("~\n");
+    text
+}
+
+/// An 837P of about `bytes` bytes, 500 claims to a transaction set.
+pub fn large_837(bytes: usize) -> String {
+    let one = batch(1).body().expect("body");
+    let per_claim = clinicdesk_x12::to_x12(&one, clinicdesk_x12::Delimiters::default(), true)
+        .expect("write")
+        .len();
+    let claims = (bytes / per_claim).max(1);
+    let bodies = (0..claims)
+        .collect::<Vec<_>>()
+        .chunks(500)
+        .map(|chunk| {
+            let mut b = batch(0);
+            b.claims = chunk.iter().map(|&n| claim(n)).collect();
+            b.body().expect("body")
+        })
+        .collect();
+    let segs = header()
+        .wrap("HC", "837", "005010X222A1", bodies)
+        .expect("wrap");
+    clinicdesk_x12::to_x12(&segs, clinicdesk_x12::Delimiters::default(), true).expect("write")
+}
