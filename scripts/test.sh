@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole ClinicDesk test suite, as CI runs it (.ci/run): install
 # prerequisites, fetch test data, build and test the screens (ui/), fmt,
-# clippy, build, doctests, nextest (the app's window under Xvfb).
+# clippy, the update test's packages, build, doctests, nextest (the app's
+# window under Xvfb).
 # Env: CARGO_TARGET_DIR, CARGO_BUILD_JOBS, CLINICDESK_CACHE override defaults.
 set -euo pipefail
 
@@ -28,6 +29,7 @@ step() {
 
 section "install prerequisites"
 bash scripts/install.sh
+export CLINICDESK_INSTALLED=1
 # rustup's installer puts cargo here but not every shell has it on PATH.
 if ! command -v cargo >/dev/null; then
   export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -57,6 +59,10 @@ step "ui check" npm --prefix ui run check
 step "ui test" npm --prefix ui test
 step "cargo fmt" cargo fmt --all --check
 step "cargo clippy" cargo clippy --workspace --all-targets "${locked[@]}" -- -D warnings
+# Versions N and N+1 as signed .deb packages for the update test; before the
+# build below, which puts back the plain (unpackaged) app binary.
+export CLINICDESK_UPDATE_PACKAGES="$CLINICDESK_CACHE/update-test"
+step "update test packages" bash scripts/update-test-packages.sh "$CLINICDESK_UPDATE_PACKAGES"
 # All targets, with the features the tests use, so nextest builds nothing again.
 step "cargo build" cargo build --workspace --all-targets "${locked[@]}"
 

@@ -144,3 +144,44 @@ fn writes_tell_every_screen_that_the_store_changed() {
         "a refused write is not announced"
     );
 }
+
+#[test]
+fn update_address_is_for_administrators_and_a_keyless_build_says_it_cannot_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = window(dir.path());
+    invoke(&w, "create_clinic", new_clinic()).unwrap();
+
+    let state = invoke(&w, "update_state", json!({})).unwrap();
+    assert_eq!(state["current_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(state["available"], Value::Null);
+
+    let refused = invoke(
+        &w,
+        "set_update_source",
+        json!({ "input": { "url": "http://updates.example.org/latest.json" } }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["kind"], "invalid");
+    assert!(refused["message"].as_str().unwrap().contains("https://"));
+    let set = invoke(
+        &w,
+        "set_update_source",
+        json!({ "input": { "url": "https://updates.example.org/latest.json" } }),
+    )
+    .unwrap();
+    assert_eq!(set["source"], "https://updates.example.org/latest.json");
+    assert_eq!(set["can_change"], true);
+
+    // tauri.conf.json carries no update key: packages get one when built
+    // for a clinic (scripts/package.sh), so this build must not pretend.
+    let refused = invoke(&w, "check_for_update", json!({})).unwrap_err();
+    assert_eq!(refused["kind"], "updates");
+    assert!(refused["message"]
+        .as_str()
+        .unwrap()
+        .contains("built without an update key"));
+
+    invoke(&w, "lock", json!({})).unwrap();
+    let locked = invoke(&w, "update_settings", json!({})).unwrap_err();
+    assert_eq!(locked["kind"], "locked");
+}

@@ -8,13 +8,13 @@ use serde::Serialize;
 use std::sync::{Mutex, MutexGuard};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
-type DeskState = Mutex<Desk>;
+pub(crate) type DeskState = Mutex<Desk>;
 type Answer<T> = Result<T, DeskError>;
 
 /// A command that panicked while holding the lock must not lock everyone
 /// out: the desk's state is still consistent (every store write is one
 /// transaction), so the poison is cleared.
-fn desk<'a>(state: &'a State<'_, DeskState>) -> MutexGuard<'a, Desk> {
+pub(crate) fn desk<'a>(state: &'a State<'_, DeskState>) -> MutexGuard<'a, Desk> {
     state
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -167,6 +167,8 @@ write!(add_user(desktop::NewUserInput) -> clinicdesk_store::User = add_user);
 write!(set_user_active(desktop::UserActiveInput) -> Vec<clinicdesk_store::User> = set_user_active);
 read!(audit_report(desktop::AuditFilterInput) -> Vec<clinicdesk_store::AuditRow> = audit_report);
 read!(verify_audit() -> clinicdesk_store::Verification = verify_audit);
+read!(update_settings() -> desktop::UpdateSettings = update_settings);
+read!(set_update_source(desktop::UpdateSourceInput) -> desktop::UpdateSettings = set_update_source);
 
 /// Saves the filtered audit report as CSV in the user's Documents folder
 /// (the data folder when there is none).
@@ -225,5 +227,11 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         audit_report,
         verify_audit,
         export_audit_csv,
+        update_settings,
+        set_update_source,
+        crate::updates::update_state,
+        crate::updates::check_for_update,
+        crate::updates::install_update,
+        crate::updates::restart_app,
     ]
 }

@@ -9,6 +9,7 @@
 #[cfg(test)]
 mod command_tests;
 mod commands;
+mod updates;
 
 pub use clinicdesk_demo as demo;
 pub use clinicdesk_desktop as desktop;
@@ -39,11 +40,14 @@ pub fn data_dir() -> Result<PathBuf, String> {
 pub fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::Builder<R> {
     let (dir, keychain) = (desk.dir().to_path_buf(), desk.keychain().clone());
     builder
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(Mutex::new(desk))
+        .manage(updates::Updates::default())
         .setup(move |app| {
             let handle = app.handle().clone();
             let worker = SyncWorker::start(&dir, keychain, move || commands::synced(&handle));
             app.manage(worker);
+            updates::start_background_checks(app.handle());
             Ok(())
         })
         .invoke_handler(commands::handler())
@@ -57,8 +61,11 @@ pub fn run() {
             std::process::exit(2);
         }
     };
-    let desk = Desk::new(&dir, Keychain::default());
-    if let Err(e) = app(tauri::Builder::default(), desk).run(tauri::generate_context!()) {
+    let context = tauri::generate_context!();
+    let mut desk = Desk::new(&dir, Keychain::default());
+    // The packaged version, which an update build overrides in its config.
+    desk.set_version(context.package_info().version.to_string());
+    if let Err(e) = app(tauri::Builder::default(), desk).run(context) {
         eprintln!("clinicdesk: the window could not start: {e}");
         std::process::exit(1);
     }

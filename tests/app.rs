@@ -9,100 +9,11 @@ mod webdriver;
 use clinicdesk_demo::{morning_zone, open_all_day};
 use clinicdesk_keys::Keychain;
 use clinicdesk_store::{Store, Unlock};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
-use webdriver::Session;
+use webdriver::{driver, screenshots, Session};
 
 const PASSWORD: &str = "correct horse battery";
-
-fn screenshots() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/screenshots");
-    std::fs::create_dir_all(&dir).expect("the screenshot folder");
-    dir
-}
-
-/// tauri-driver on its own ports, serving one app whose data is `data`.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    /// Stops tauri-driver, WebKitWebDriver and the app: they share the
-    /// driver's process group.
-    fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// None (and a note on stderr) where the window cannot be driven: no display
-/// or no drivers. CI always has both and requires the test to run.
-fn driver(data: &Path) -> Option<Driver> {
-    let have = |tool: &str| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    let missing: Vec<&str> = ["tauri-driver", "WebKitWebDriver"]
-        .into_iter()
-        .filter(|t| !have(t))
-        .collect();
-    let no_display = std::env::var_os("DISPLAY").is_none();
-    if no_display || !missing.is_empty() {
-        let why = if no_display {
-            "no DISPLAY".to_string()
-        } else {
-            format!("{} not installed (scripts/install.sh)", missing.join(", "))
-        };
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the app test must run in CI: {why}"
-        );
-        eprintln!("skipping the window test: {why}");
-        return None;
-    }
-    let (port, native) = (free_port(), free_port());
-    let log = std::fs::File::create(data.join("tauri-driver.log")).expect("a driver log");
-    let child = Command::new("tauri-driver")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native.to_string(),
-        ])
-        .env("CLINICDESK_DATA", data)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().expect("a log handle"))
-        .stderr(log)
-        .process_group(0)
-        .spawn()
-        .expect("tauri-driver starts");
-    // Owned at once, so it is stopped whatever happens next.
-    let driver = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(driver);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("tauri-driver did not start listening on {port}");
-}
 
 fn app() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_clinicdesk"))

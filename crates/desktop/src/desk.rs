@@ -37,6 +37,8 @@ pub struct Desk {
     active: Option<Active>,
     /// Why the last lock happened, shown once on the lock screen.
     lock_reason: Option<String>,
+    /// The app's version as packaged (the shell sets it from its bundle).
+    version: String,
 }
 
 impl Desk {
@@ -56,10 +58,17 @@ impl Desk {
             clinic_name: None,
             active: None,
             lock_reason: None,
+            version: env!("CARGO_PKG_VERSION").to_string(),
         };
         // An error here is reported again, in full, when someone logs in.
         let _ = desk.open_store();
         desk
+    }
+
+    /// The version the app was packaged as, shown in the status bar and
+    /// compared with what the update server offers.
+    pub fn set_version(&mut self, version: impl Into<String>) {
+        self.version = version.into();
     }
 
     pub fn dir(&self) -> &Path {
@@ -127,7 +136,7 @@ impl Desk {
             clinic_name: self.clinic_name.clone(),
             clinic_timezone: self.store.as_ref().map(|s| s.zone().name().to_string()),
             data_dir: self.dir.display().to_string(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
+            version: self.version.clone(),
             session,
             home,
             preferences,

@@ -15,6 +15,7 @@ mod frontdesk;
 mod inputs;
 mod status;
 mod sync_worker;
+mod updates;
 mod views;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -23,6 +24,7 @@ pub use error::DeskError;
 pub use inputs::*;
 pub use status::{AppStatus, Can, Home, Phase, SyncStatus};
 pub use sync_worker::SyncWorker;
+pub use updates::{UpdateSettings, UpdateSourceInput};
 pub use views::*;
 
 pub type Result<T, E = DeskError> = std::result::Result<T, E>;

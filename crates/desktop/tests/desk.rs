@@ -375,3 +375,59 @@ fn the_screen_locks_after_the_idle_time_and_activity_keeps_it_open() {
     login(desk, "reception");
     assert_eq!(desk.lock(false).lock_reason, None);
 }
+
+#[test]
+fn only_administrators_choose_where_updates_come_from() {
+    let mut day = clinic_day();
+    let desk = &mut day.desk;
+    login(desk, "reception");
+    let settings = desk.update_settings().unwrap();
+    assert_eq!(settings.source, None);
+    assert!(!settings.can_change);
+    let e = desk
+        .set_update_source(&UpdateSourceInput {
+            url: Some("https://updates.example.org/latest.json".into()),
+        })
+        .unwrap_err();
+    assert_eq!(e.kind, "denied");
+
+    login(desk, "admin");
+    let e = desk
+        .set_update_source(&UpdateSourceInput {
+            url: Some("http://updates.example.org/latest.json".into()),
+        })
+        .unwrap_err();
+    assert_eq!(e.kind, "invalid");
+    assert!(e.message.contains("https://"), "{}", e.message);
+    let settings = desk
+        .set_update_source(&UpdateSourceInput {
+            url: Some(" https://updates.example.org/latest.json ".into()),
+        })
+        .unwrap();
+    assert_eq!(
+        settings.source.as_deref(),
+        Some("https://updates.example.org/latest.json")
+    );
+    assert!(settings.can_change);
+    let rows = desk
+        .audit_report(&AuditFilterInput {
+            category: Some("updates".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].detail.contains("updates.example.org"));
+
+    // The background check reads it with nobody logged in.
+    desk.lock(false);
+    assert_eq!(
+        desk.update_source().as_deref(),
+        Some("https://updates.example.org/latest.json")
+    );
+    login(desk, "admin");
+    let cleared = desk
+        .set_update_source(&UpdateSourceInput { url: None })
+        .unwrap();
+    assert_eq!(cleared.source, None);
+    assert_eq!(desk.update_source(), None);
+}

@@ -34,6 +34,7 @@ pub mod merge;
 mod prefs;
 pub mod schedule;
 pub mod sync_state;
+pub mod updates;
 pub mod views;
 
 pub use booking::{Appointment, BookingRequest, NextAvailableQuery, OpenTime, RecordedAppointment};

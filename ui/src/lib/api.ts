@@ -195,6 +195,25 @@ export interface NewClinic {
   time_zone?: string | null;
 }
 
+export interface AvailableUpdate {
+  version: string;
+  notes: string | null;
+  /** RFC 3339, as the update server published it. */
+  date: string | null;
+}
+export interface UpdateState {
+  current_version: string;
+  available: AvailableUpdate | null;
+  /** Installed and waiting for a restart. */
+  installed: string | null;
+}
+export interface UpdateSettings {
+  /** The administrator's update address on this desktop (else the built-in one). */
+  source: string | null;
+  can_change: boolean;
+}
+export interface UpdateProgress { downloaded: number; total: number | null }
+
 /** A refused command. `kind`: locked, bad-login, denied, not-found, invalid,
  * conflict, transition, wrong-key, key, io, internal. */
 export class AppError extends Error {
@@ -271,4 +290,13 @@ export const api = {
   syncStatus: () => call<SyncStatus>('sync_status'),
   /** Open double bookings; settled ones (a visit cancelled or moved) drop out. */
   syncConflicts: () => call<ConflictView[]>('sync_conflicts'),
+
+  updateState: () => call<UpdateState>('update_state'),
+  /** Asks the update server; errors (kind `updates`) say why in plain words. */
+  checkForUpdate: () => call<UpdateState>('check_for_update'),
+  /** Downloads, verifies the signature and installs; emits `update-progress`. */
+  installUpdate: () => call<UpdateState>('install_update'),
+  restartApp: () => call<void>('restart_app'),
+  updateSettings: () => call<UpdateSettings>('update_settings'),
+  setUpdateSource: (url: string | null) => call<UpdateSettings>('set_update_source', { input: { url } }),
 };

@@ -1,7 +1,9 @@
-// Events the core emits: `store-changed` after any write or sync merge, and
-// `demo-progress` while the demo clinic fills.
+// Events the core emits: `store-changed` after any write or sync merge,
+// `demo-progress` while the demo clinic fills, `update-available` when the
+// background check finds a new version and `update-progress` while one
+// downloads.
 import { listen } from '@tauri-apps/api/event';
-import type { DemoProgress } from './api';
+import type { DemoProgress, UpdateProgress, UpdateState } from './api';
 
 export interface StoreChanged { source: 'local' | 'sync' }
 
@@ -31,3 +33,5 @@ function subscribe<T>(event: string, cb: (payload: T) => void): () => void {
 
 export const onStoreChanged = (cb: (p: StoreChanged) => void) => subscribe<StoreChanged>('store-changed', cb);
 export const onDemoProgress = (cb: (p: DemoProgress) => void) => subscribe<DemoProgress>('demo-progress', cb);
+export const onUpdateAvailable = (cb: (p: UpdateState) => void) => subscribe<UpdateState>('update-available', cb);
+export const onUpdateProgress = (cb: (p: UpdateProgress) => void) => subscribe<UpdateProgress>('update-progress', cb);
