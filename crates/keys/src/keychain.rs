@@ -61,6 +61,31 @@ impl Keychain {
         }
     }
 
+    /// Stores a text secret (say a clearinghouse password) under `account`.
+    pub fn save_secret(&self, account: &str, secret: &str) -> Result<(), KeyError> {
+        self.entry(account)?
+            .set_password(secret)
+            .map_err(unavailable)?;
+        match self.load_secret(account)? {
+            Some(s) if *s == secret => Ok(()),
+            _ => Err(KeyError::KeychainUnavailable(
+                "the keychain accepted the secret but does not return it".into(),
+            )),
+        }
+    }
+
+    /// Reads a text secret; `Ok(None)` when there is no such entry.
+    pub fn load_secret(
+        &self,
+        account: &str,
+    ) -> Result<Option<zeroize::Zeroizing<String>>, KeyError> {
+        match self.entry(account)?.get_password() {
+            Ok(s) => Ok(Some(zeroize::Zeroizing::new(s))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
     pub fn delete(&self, account: &str) -> Result<(), KeyError> {
         match self.entry(account)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),

@@ -1,0 +1,18 @@
+//! Payer connectivity for ClinicDesk: the CAQH CORE connectivity envelope
+//! over HTTP MIME multipart (Connectivity Rule vC2.2.0), a client with
+//! credentials from the OS keychain, timeouts and idempotent retries, the
+//! real-time eligibility exchange (270 out, 271 back) and a clearinghouse
+//! simulator that speaks the same protocol.
+
+pub mod client;
+pub mod eligibility;
+pub mod envelope;
+pub mod multipart;
+pub mod sim;
+
+pub use client::{Client, ClientError, ConnectionConfig};
+pub use eligibility::{
+    check_eligibility, Dependent, EligibilityError, EligibilityQuery, EligibilityResult, Rejection,
+    ServiceBenefits,
+};
+pub use envelope::{Envelope, EnvelopeError, ProcessingMode, CORE_RULE_VERSION};
