@@ -67,7 +67,7 @@ pub enum ClientError {
     PasswordMissing { name: String },
     #[error("The keychain could not be read: {0}")]
     Keychain(String),
-    #[error("{name} did not answer within {secs} seconds.")]
+    #[error("{name} did not answer within {secs} second{}.", if *secs == 1 { "" } else { "s" })]
     Timeout { name: String, secs: u64 },
     #[error("{name} could not be reached after {attempts} attempts: {detail}")]
     Unreachable {

@@ -262,7 +262,8 @@ pub fn build_270(
         },
         ack_requested: false,
     };
-    let body = query.body(trace, &trace[..trace.len().min(30)])?;
+    let reference: String = trace.chars().take(30).collect();
+    let body = query.body(trace, &reference)?;
     let segs = header
         .wrap("HS", "270", VERSION, vec![body])
         .map_err(|e| EligibilityError::Request(e.message.clone()))?;

@@ -481,7 +481,14 @@ async fn eligibility(sim: &Simulator, request: &Envelope, attempt: u32) -> Optio
         }
         scenario => {
             let body = response_271(&inquiry, &scenario);
-            let x12 = wrap(&isa_sender, &isa_receiver, control, "HB", "271", body)?;
+            let Some(x12) = wrap(&isa_sender, &isa_receiver, control, "HB", "271", body) else {
+                let env = error_envelope(
+                    Some(request),
+                    "PayloadIllegal",
+                    "The sender or receiver id in the ISA cannot be answered.",
+                );
+                return Some(envelope_response(StatusCode::BAD_REQUEST, &env));
+            };
             let env = request.reply(
                 payload_type::ELIGIBILITY_RESPONSE,
                 x12,

@@ -115,6 +115,13 @@ async fn dependent_is_asked_about_in_its_own_loop() {
         birth_date: "20100301".into(),
         gender: Some("M".into()),
     });
+    let x12 = clinicdesk_clearinghouse::eligibility::build_270(&client, &q, "T1", 1).unwrap();
+    let segs: Vec<&str> = x12.split('~').collect();
+    let at = |s: &str| segs.iter().position(|x| x.starts_with(s)).unwrap();
+    assert!(segs.contains(&"HL*3*2*22*1") && segs.contains(&"HL*4*3*23*0"));
+    assert!(at("HL*4*") < at("TRN*1*T1*"));
+    assert!(at("NM1*03*1*Lovelace*Byron") < at("EQ*30^98"));
+    assert!(segs.contains(&"DMG*D8*20100301*M"));
     let r = check_eligibility(&client, &q).await.unwrap();
     assert!(r.active);
     assert_eq!(r.plan_name.as_deref(), Some("Gold PPO"));
@@ -203,7 +210,7 @@ async fn a_slow_answer_gives_the_timeout_error_in_time() {
     }
     assert_eq!(
         err.to_string(),
-        "Test Clearinghouse did not answer within 1 seconds."
+        "Test Clearinghouse did not answer within 1 second."
     );
     assert!(sim.processed().is_empty());
 }
@@ -273,6 +280,19 @@ async fn a_resent_payload_id_is_answered_without_processing_it_again() {
     )
     .unwrap();
     assert!(r.active);
+    // An answer to another inquiry is refused.
+    let err = clinicdesk_clearinghouse::eligibility::read_271(
+        second.payload.as_bytes(),
+        "TRACE0002",
+        false,
+    )
+    .unwrap_err();
+    match err {
+        EligibilityError::TraceMismatch { sent, got } => {
+            assert_eq!((sent.as_str(), got.as_str()), ("TRACE0002", "TRACE0001"))
+        }
+        other => panic!("expected a trace mismatch, got {other:?}"),
+    }
 }
 
 #[tokio::test]

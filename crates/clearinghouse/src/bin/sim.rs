@@ -63,7 +63,8 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    println!("clearinghouse simulator on http://{}/core", args.listen);
+    let addr = listener.local_addr().unwrap_or(args.listen);
+    println!("clearinghouse simulator on http://{addr}/core");
     if let Err(e) = sim.serve(listener).await {
         eprintln!("error: {e}");
         std::process::exit(1);
