@@ -230,6 +230,9 @@ struct Log {
     answers: HashMap<String, Stored>,
     /// Attempts by PayloadID (for the server-error scenario).
     attempts: HashMap<String, u32>,
+    /// One lock per PayloadID, so a resend that arrives while the first
+    /// copy is still being answered waits for that answer.
+    in_flight: HashMap<String, Arc<tokio::sync::Mutex<()>>>,
     /// Member ids of the inquiries actually processed, in order.
     processed: Vec<String>,
     control: u32,
@@ -366,6 +369,8 @@ async fn handle(
         return envelope_response(StatusCode::BAD_REQUEST, &env).into_response();
     }
     let id = request.payload_id.clone();
+    let gate = sim.lock().in_flight.entry(id.clone()).or_default().clone();
+    let _turn = gate.lock().await;
     let attempt = {
         let mut log = sim.lock();
         let n = log.attempts.entry(id.clone()).or_insert(0);

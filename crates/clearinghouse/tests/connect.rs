@@ -296,6 +296,38 @@ async fn a_resent_payload_id_is_answered_without_processing_it_again() {
 }
 
 #[tokio::test]
+async fn copies_sent_at_once_are_processed_once() {
+    // A one-second answer keeps the first copy in flight while the others arrive.
+    let mut s = Scenarios::builtin();
+    s.members
+        .insert("SLOW02".into(), Scenario::Slow { delay_secs: 1 });
+    let (sim, url) = simulator(s).await;
+    let client = Client::new(config(&url), PASSWORD).unwrap();
+    let x12 = clinicdesk_clearinghouse::eligibility::build_270(
+        &client,
+        &query("SLOW02"),
+        "TRACE0003",
+        43,
+    )
+    .unwrap();
+    let request = client.envelope(
+        payload_type::ELIGIBILITY_REQUEST,
+        ProcessingMode::RealTime,
+        x12,
+    );
+    let (a, b, c) = tokio::join!(
+        client.send(&request),
+        client.send(&request),
+        client.send(&request)
+    );
+    let (a, b, c) = (a.unwrap(), b.unwrap(), c.unwrap());
+    assert_eq!(a.payload, b.payload);
+    assert_eq!(b.payload, c.payload);
+    assert_eq!(sim.processed(), vec!["SLOW02".to_string()]);
+    assert_eq!(sim.attempts(&request.payload_id), 3);
+}
+
+#[tokio::test]
 async fn bad_credentials_are_refused() {
     let (sim, url) = simulator(Scenarios::builtin()).await;
     let client = Client::new(config(&url), "wrong").unwrap();
