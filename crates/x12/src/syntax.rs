@@ -30,7 +30,8 @@ impl Default for Delimiters {
 
 impl Delimiters {
     /// Delimiters must be distinct ASCII characters that cannot start data
-    /// (not letters, digits or space), or values could not be told apart.
+    /// (not letters, digits or space), or values could not be told apart;
+    /// only the segment terminator may be a line break.
     pub fn check(&self) -> Result<(), String> {
         let all = [
             Some(self.element),
@@ -46,7 +47,10 @@ impl Delimiters {
         ];
         for (i, d) in all.iter().enumerate() {
             let Some(d) = *d else { continue };
-            if !d.is_ascii() || d.is_ascii_alphanumeric() || d == b' ' {
+            // Line breaks may stand between segments and are read past, so
+            // only the segment terminator itself may be one.
+            let line_break = matches!(d, b'\r' | b'\n') && names[i] != "segment terminator";
+            if !d.is_ascii() || d.is_ascii_alphanumeric() || d == b' ' || line_break {
                 return Err(format!(
                     "the {} {} cannot be a delimiter",
                     names[i],
@@ -265,5 +269,30 @@ impl<'a> Iterator for Tokenizer<'a> {
             }
             return Some(seg);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Delimiters;
+
+    #[test]
+    fn only_the_segment_terminator_may_be_a_line_break() {
+        let newline_terminated = Delimiters {
+            segment: b'\n',
+            ..Delimiters::default()
+        };
+        assert_eq!(newline_terminated.check(), Ok(()));
+        let cr_components = Delimiters {
+            component: b'\r',
+            ..Delimiters::default()
+        };
+        let e = cr_components.check().unwrap_err();
+        assert!(e.contains("component separator 0x0d"), "{e}");
+        let letter = Delimiters {
+            element: b'G',
+            ..Delimiters::default()
+        };
+        assert!(letter.check().unwrap_err().contains("'G'"));
     }
 }
