@@ -38,14 +38,14 @@ pub fn data_dir() -> Result<PathBuf, String> {
 /// The app with its commands on `builder`, over any Tauri runtime (the
 /// real window, or the mock runtime in tests).
 pub fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::Builder<R> {
-    let (dir, keychain) = (desk.dir().to_path_buf(), desk.keychain().clone());
+    let (dir, unlock) = (desk.dir().to_path_buf(), desk.unlock());
     builder
         .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(Mutex::new(desk))
         .manage(updates::Updates::default())
         .setup(move |app| {
             let handle = app.handle().clone();
-            let worker = SyncWorker::start(&dir, keychain, move || commands::synced(&handle));
+            let worker = SyncWorker::start(&dir, unlock, move || commands::synced(&handle));
             app.manage(worker);
             updates::start_background_checks(app.handle());
             Ok(())

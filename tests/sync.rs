@@ -232,15 +232,17 @@ fn desktop_apps_sync_in_the_background() {
 
     let (_server, first, second) = enrolled_pair();
 
+    let mut app = Desk::new(first.dir(), Keychain::default());
+    let mut other = Desk::new(second.dir(), Keychain::default());
     let (tx, merged) = std::sync::mpsc::channel();
-    let sender = SyncWorker::start(first.dir(), Keychain::default(), || {});
-    let _receiver = SyncWorker::start(second.dir(), Keychain::default(), move || {
+    let sender = SyncWorker::start(first.dir(), app.unlock(), || {});
+    let _receiver = SyncWorker::start(second.dir(), other.unlock(), move || {
         let _ = tx.send(());
     });
-    let mut app = Desk::new(first.dir(), Keychain::default());
     app.login(&LoginInput {
         username: ADMIN.name.into(),
         password: ADMIN.password.into(),
+        store_passphrase: None,
     })
     .unwrap();
     app.register_patient(&RegisterInput {
@@ -255,11 +257,11 @@ fn desktop_apps_sync_in_the_background() {
     .unwrap();
     sender.nudge();
 
-    let mut other = Desk::new(second.dir(), Keychain::default());
     other
         .login(&LoginInput {
             username: SECOND.name.into(),
             password: SECOND.password.into(),
+            store_passphrase: None,
         })
         .unwrap();
     let started = Instant::now();

@@ -13,7 +13,13 @@ use clinicdesk_store::config::{StoreConfig, CONFIG_FILE};
 use clinicdesk_store::{KeySetup, NewClinic, NewUser, Session, Store, Unlock};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// How the store in a data folder is opened: the keychain, plus the key
+/// file's passphrase once someone has typed it. Shared with the sync
+/// worker, which opens its own connection to the same store.
+pub type SharedUnlock = Arc<Mutex<Unlock>>;
 
 /// The demo clinic the first-run screen offers: big enough to feel real,
 /// small enough to be ready in well under a minute.
@@ -31,6 +37,7 @@ struct Active {
 pub struct Desk {
     dir: PathBuf,
     keychain: Keychain,
+    unlock: SharedUnlock,
     clock: Box<dyn Clock>,
     store: Option<Store>,
     clinic_name: Option<String>,
@@ -52,6 +59,10 @@ impl Desk {
     pub fn with_clock(dir: &Path, keychain: Keychain, clock: Box<dyn Clock>) -> Desk {
         let mut desk = Desk {
             dir: dir.to_path_buf(),
+            unlock: Arc::new(Mutex::new(Unlock {
+                keychain: keychain.clone(),
+                passphrase: None,
+            })),
             keychain,
             clock,
             store: None,
@@ -61,7 +72,7 @@ impl Desk {
             version: env!("CARGO_PKG_VERSION").to_string(),
         };
         // An error here is reported again, in full, when someone logs in.
-        let _ = desk.open_store();
+        let _ = desk.open_store(None);
         desk
     }
 
@@ -75,15 +86,18 @@ impl Desk {
         &self.dir
     }
 
-    pub fn keychain(&self) -> &Keychain {
-        &self.keychain
+    /// For the sync worker: it opens the store the way this desk does.
+    pub fn unlock(&self) -> SharedUnlock {
+        self.unlock.clone()
     }
 
     fn exists(&self) -> bool {
         self.dir.join(CONFIG_FILE).exists()
     }
 
-    fn open_store(&mut self) -> Result<&mut Store> {
+    /// Opens the store once: with the keychain, or for a store whose key
+    /// is in a passphrase-protected key file, with `passphrase`.
+    fn open_store(&mut self, passphrase: Option<&str>) -> Result<&mut Store> {
         if self.store.is_none() {
             if !self.exists() {
                 return Err(DeskError::new(
@@ -92,21 +106,35 @@ impl Desk {
                 ));
             }
             let config = StoreConfig::load(&self.dir)?;
-            if config.key_source == clinicdesk_store::KeySource::KeyFile {
-                return Err(DeskError::new(
-                    "key",
-                    "This clinic's key is kept in a passphrase-protected key file, which the desktop app cannot open yet. Use clinicdesk-cli on this computer, or ask your administrator to move the key into the system keychain with `clinicdesk-cli rekey`.",
-                ));
-            }
-            let unlock = Unlock {
+            let mut unlock = Unlock {
                 keychain: self.keychain.clone(),
                 passphrase: None,
             };
+            if config.key_source == clinicdesk_store::KeySource::KeyFile {
+                match passphrase.filter(|p| !p.is_empty()) {
+                    Some(p) => unlock.passphrase = Some(p.to_string()),
+                    None => {
+                        return Err(DeskError::new(
+                            "store-passphrase",
+                            "This clinic's key is kept in a passphrase-protected key file. Type the store passphrase as well to open it.",
+                        ))
+                    }
+                }
+            }
             let store = Store::open(&self.dir, &unlock)?;
             self.clinic_name = store.clinic_name().ok();
             self.store = Some(store);
+            *self.unlock.lock().unwrap_or_else(|p| p.into_inner()) = unlock;
         }
         Ok(self.store.as_mut().expect("opened above"))
+    }
+
+    /// A key-file store that nobody has opened yet: the lock screen asks
+    /// for its passphrase.
+    fn needs_store_passphrase(&self) -> bool {
+        self.store.is_none()
+            && StoreConfig::load(&self.dir)
+                .is_ok_and(|c| c.key_source == clinicdesk_store::KeySource::KeyFile)
     }
 
     pub fn status(&mut self) -> AppStatus {
@@ -143,6 +171,7 @@ impl Desk {
             idle_lock_minutes: idle.as_secs() / 60,
             can,
             lock_reason: self.lock_reason.clone(),
+            store_passphrase_needed: self.needs_store_passphrase(),
         }
     }
 
@@ -204,7 +233,7 @@ impl Desk {
     }
 
     pub fn login(&mut self, input: &LoginInput) -> Result<AppStatus> {
-        let store = self.open_store()?;
+        let store = self.open_store(input.store_passphrase.as_deref())?;
         let session = store.login(&input.username, &input.password)?;
         self.start_session(session)?;
         self.lock_reason = None;
@@ -212,7 +241,7 @@ impl Desk {
     }
 
     fn start_session(&mut self, session: Session) -> Result<()> {
-        let store = self.open_store()?;
+        let store = self.open_store(None)?;
         let mut preferences = default_preferences();
         preferences.extend(store.preferences(&session)?);
         self.active = Some(Active {

@@ -24,6 +24,10 @@ pub struct NewClinicInput {
 pub struct LoginInput {
     pub username: String,
     pub password: String,
+    /// Only for a store whose key is in a passphrase-protected key file,
+    /// the first time it is opened.
+    #[serde(default)]
+    pub store_passphrase: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

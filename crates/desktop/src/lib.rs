@@ -19,7 +19,7 @@ mod updates;
 mod views;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use desk::{demo_spec, Desk};
+pub use desk::{demo_spec, Desk, SharedUnlock};
 pub use error::DeskError;
 pub use inputs::*;
 pub use status::{AppStatus, Can, Home, Phase, SyncStatus};

@@ -92,6 +92,9 @@ pub struct AppStatus {
     pub can: Can,
     /// Why the screen locked by itself, for the lock screen to say.
     pub lock_reason: Option<String>,
+    /// The clinic's key is in a passphrase-protected key file that is not
+    /// open yet: the lock screen asks for the passphrase too.
+    pub store_passphrase_needed: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

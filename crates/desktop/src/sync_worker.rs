@@ -2,9 +2,9 @@
 //! offline, and whenever the clinic server is reachable its queued changes
 //! go out and everyone else's come in, without anyone pressing a button.
 
-use clinicdesk_keys::Keychain;
+use crate::desk::SharedUnlock;
 use clinicdesk_store::config::CONFIG_FILE;
-use clinicdesk_store::{Store, Unlock};
+use clinicdesk_store::Store;
 use clinicdesk_sync::{WatchControl, WatchEvent};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,13 +27,17 @@ impl SyncWorker {
     /// own connection to the store, so neither the screens nor the network
     /// ever wait for each other. `merged` is called after every round that
     /// brought changes from other desktops.
-    pub fn start(dir: &Path, keychain: Keychain, merged: impl Fn() + Send + 'static) -> SyncWorker {
+    pub fn start(
+        dir: &Path,
+        unlock: SharedUnlock,
+        merged: impl Fn() + Send + 'static,
+    ) -> SyncWorker {
         let control = Arc::new(WatchControl::default());
         let worker = control.clone();
         let dir: PathBuf = dir.to_path_buf();
         std::thread::Builder::new()
             .name("clinicdesk-sync".into())
-            .spawn(move || run(&dir, &keychain, &worker, &merged))
+            .spawn(move || run(&dir, &unlock, &worker, &merged))
             .expect("the sync thread starts");
         SyncWorker { control }
     }
@@ -50,9 +54,9 @@ impl Drop for SyncWorker {
     }
 }
 
-fn run(dir: &Path, keychain: &Keychain, control: &WatchControl, merged: &dyn Fn()) {
+fn run(dir: &Path, unlock: &SharedUnlock, control: &WatchControl, merged: &dyn Fn()) {
     while !control.stopped() {
-        if let Some(mut store) = enrolled_store(dir, keychain) {
+        if let Some(mut store) = enrolled_store(dir, unlock) {
             let report = |e: &WatchEvent| {
                 if let WatchEvent::Synced(o) = e {
                     if o.merge.applied > 0 {
@@ -72,15 +76,13 @@ fn run(dir: &Path, keychain: &Keychain, control: &WatchControl, merged: &dyn Fn(
     }
 }
 
-/// The store, when it exists and this desktop is enrolled with a server.
-fn enrolled_store(dir: &Path, keychain: &Keychain) -> Option<Store> {
+/// The store, when it exists, can be opened (a key-file store once its
+/// passphrase was typed at the lock screen) and is enrolled with a server.
+fn enrolled_store(dir: &Path, unlock: &SharedUnlock) -> Option<Store> {
     if !dir.join(CONFIG_FILE).exists() {
         return None;
     }
-    let unlock = Unlock {
-        keychain: keychain.clone(),
-        passphrase: None,
-    };
+    let unlock = unlock.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let store = Store::open(dir, &unlock).ok()?;
     store.sync_settings().ok().flatten().map(|_| store)
 }

@@ -26,6 +26,7 @@ fn login(desk: &mut Desk, user: &str) -> AppStatus {
     desk.login(&LoginInput {
         username: user.into(),
         password: PASSWORD.into(),
+        store_passphrase: None,
     })
     .unwrap_or_else(|e| panic!("{user} logs in: {e}"))
 }
@@ -111,6 +112,7 @@ fn first_run_refuses_mismatched_passwords_and_creates_nothing() {
         .login(&LoginInput {
             username: "admin".into(),
             password: PASSWORD.into(),
+            store_passphrase: None,
         })
         .unwrap_err();
     assert_eq!(e.kind, "first-run");
@@ -139,6 +141,7 @@ fn first_run_refuses_mismatched_passwords_and_creates_nothing() {
         .login(&LoginInput {
             username: "admin".into(),
             password: "not the password at all".into(),
+            store_passphrase: None,
         })
         .unwrap_err();
     assert_eq!(e.kind, "bad-login");
@@ -430,4 +433,64 @@ fn only_administrators_choose_where_updates_come_from() {
         .unwrap();
     assert_eq!(cleared.source, None);
     assert_eq!(desk.update_source(), None);
+}
+
+#[test]
+fn a_key_file_store_opens_with_its_passphrase_at_the_lock_screen() {
+    use clinicdesk_store::{KeySetup, NewClinic, NewUser, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let passphrase = "a long store passphrase";
+    let (store, _) = Store::create(
+        dir.path(),
+        NewClinic {
+            name: "Key File Clinic".into(),
+            timezone: morning_zone(),
+            admin: NewUser {
+                username: "admin".into(),
+                display_name: "Clinic Admin".into(),
+                role: clinicdesk_domain::Role::Admin,
+                password: PASSWORD.into(),
+                provider_id: None,
+            },
+            key: KeySetup::KeyFile {
+                passphrase: passphrase.into(),
+            },
+        },
+    )
+    .unwrap();
+    drop(store);
+
+    let mut desk = Desk::new(dir.path(), Keychain::default());
+    let status = desk.status();
+    assert_eq!(status.phase, Phase::Locked);
+    assert!(status.store_passphrase_needed);
+    let login = |store_passphrase: Option<&str>| LoginInput {
+        username: "admin".into(),
+        password: PASSWORD.into(),
+        store_passphrase: store_passphrase.map(str::to_string),
+    };
+    let e = desk.login(&login(None)).unwrap_err();
+    assert_eq!(e.kind, "store-passphrase");
+    let e = desk
+        .login(&login(Some("not the store passphrase")))
+        .unwrap_err();
+    assert_eq!(e.kind, "key");
+    assert!(
+        e.message.contains("passphrase does not unlock"),
+        "{}",
+        e.message
+    );
+    assert!(desk.status().store_passphrase_needed);
+
+    let status = desk.login(&login(Some(passphrase))).unwrap();
+    assert_eq!(status.phase, Phase::Unlocked);
+    assert!(!status.store_passphrase_needed);
+    assert_eq!(status.clinic_name.as_deref(), Some("Key File Clinic"));
+    // Once open the store stays open: after a lock only the password is asked.
+    desk.lock(false);
+    assert!(!desk.status().store_passphrase_needed);
+    desk.login(&login(None)).unwrap();
+    // The sync worker opens its own connection with what the desk was given.
+    let unlock = desk.unlock().lock().unwrap().clone();
+    Store::open(dir.path(), &unlock).expect("the worker can open the store");
 }

@@ -44,6 +44,8 @@ export interface AppStatus {
   idle_lock_minutes: number;
   /** Why the screen locked by itself (idle), to say on the lock screen. */
   lock_reason: string | null;
+  /** The key is in a passphrase-protected key file not opened yet: ask for it too. */
+  store_passphrase_needed: boolean;
   /** What this role may do; screens hide what the core would refuse. */
   can: {
     book: boolean; check_in: boolean; room: boolean; write_notes: boolean;
@@ -239,7 +241,8 @@ export const api = {
   createClinic: (input: NewClinic) => call<AppStatus>('create_clinic', { input }),
   /** Emits `demo-progress` events (DemoProgress) while it fills the clinic. */
   createDemoClinic: (input: NewClinic) => call<AppStatus>('create_demo_clinic', { input }),
-  login: (username: string, password: string) => call<AppStatus>('login', { input: { username, password } }),
+  login: (username: string, password: string, store_passphrase: string | null = null) =>
+    call<AppStatus>('login', { input: { username, password, store_passphrase } }),
   /** `idle`: locked by the idle timer, so the lock screen says why. */
   lock: (idle = false) => call<AppStatus>('lock', { input: { idle } }),
   /** Tells the core the user is active (keyboard or mouse); throttle to once per 30 s. */

@@ -26,7 +26,7 @@ test('a wrong password shows the core’s message, and Enter submits', async () 
   await fireEvent.submit(screen.getByTestId('login-password').closest('form')!);
 
   await waitFor(() => expect(screen.getByTestId('login-error').textContent).toBe('The user name or password is not correct.'));
-  expect(calls).toContainEqual({ cmd: 'login', args: { input: { username: 'dana', password: 'wrong password!' } } });
+  expect(calls).toContainEqual({ cmd: 'login', args: { input: { username: 'dana', password: 'wrong password!', store_passphrase: null } } });
   expect((screen.getByTestId('login-password') as HTMLInputElement).value).toBe('');
   expect(app.status?.phase).toBe('locked');
 });
@@ -43,4 +43,28 @@ test('a right password unlocks', async () => {
   await fireEvent.click(screen.getByTestId('login-submit'));
   await waitFor(() => expect(app.status?.phase).toBe('unlocked'));
   expect(app.route.name).toBe('calendar');
+});
+
+test('a key-file store asks for its passphrase too, and sends it', async () => {
+  const calls: unknown[] = [];
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
+    if (cmd === 'login') throw { kind: 'key', message: 'The passphrase does not unlock the key file.' };
+  });
+  app.setStatus(status({ phase: 'locked', session: null, store_passphrase_needed: true }));
+  render(Lock);
+  await fireEvent.input(screen.getByTestId('login-username'), { target: { value: 'dana' } });
+  await fireEvent.input(screen.getByTestId('login-password'), { target: { value: 'correct horse battery' } });
+  await fireEvent.click(screen.getByTestId('login-submit'));
+  expect(screen.getByTestId('login-error').textContent).toBe('Please enter the store passphrase as well.');
+  expect(calls).toEqual([]);
+  await fireEvent.input(screen.getByTestId('login-password'), { target: { value: 'correct horse battery' } });
+  await fireEvent.input(screen.getByTestId('login-store-passphrase'), { target: { value: 'not it at all' } });
+  await fireEvent.click(screen.getByTestId('login-submit'));
+  await waitFor(() => expect(screen.getByTestId('login-error').textContent).toBe('The passphrase does not unlock the key file.'));
+  expect(calls).toContainEqual({
+    cmd: 'login',
+    args: { input: { username: 'dana', password: 'correct horse battery', store_passphrase: 'not it at all' } },
+  });
+  expect((screen.getByTestId('login-store-passphrase') as HTMLInputElement).value).toBe('');
 });
