@@ -281,7 +281,16 @@ fn desktop_apps_sync_in_the_background() {
             "the patient never reached the other desktop"
         );
     }
-    let status = app.sync_status().unwrap();
+    // The sender records its round once the round ends, which may be just
+    // after the receiver already has the patient.
+    let status = loop {
+        let status = app.sync_status().unwrap();
+        let settled = status.online.is_some() && status.queued == 0;
+        if settled || started.elapsed() > Duration::from_secs(20) {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert!(status.enrolled);
     assert_eq!(status.online, Some(true));
     assert_eq!(status.queued, 0);
