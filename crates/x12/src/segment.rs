@@ -94,10 +94,7 @@ impl<'a> Segment<'a> {
         if n == 0 || self.data.is_empty() {
             return "";
         }
-        self.data
-            .split(self.delimiters.element as char)
-            .nth(n - 1)
-            .unwrap_or("")
+        field(self.data, self.delimiters.element, n - 1)
     }
 
     /// Element `n`, or None when absent or empty.
@@ -130,7 +127,12 @@ impl<'a> Segment<'a> {
         if k == 0 {
             return "";
         }
-        self.components(n).nth(k - 1).unwrap_or("")
+        let el = self.el(n);
+        let first = match self.delimiters.repetition {
+            Some(r) => field(el, r, 0),
+            None => el,
+        };
+        field(first, self.delimiters.component, k - 1)
     }
 
     /// The repetitions of element `n` (one when it does not repeat); none when empty.
@@ -176,6 +178,30 @@ impl<'a> Segment<'a> {
             elements,
         }
         .normalized()
+    }
+}
+
+/// The `i`-th (0-based) piece of `text` split at `sep`, or "" past the end.
+/// Models read a handful of elements from every segment, so this scans
+/// bytes instead of running a `char` searcher from the start each time.
+fn field(text: &str, sep: u8, i: usize) -> &str {
+    let mut start = 0;
+    let mut seen = 0;
+    for (at, &b) in text.as_bytes().iter().enumerate() {
+        if b == sep {
+            if seen == i {
+                // Separators are ASCII (Delimiters::check), so `at` is a
+                // char boundary; `get` keeps even that from panicking.
+                return text.get(start..at).unwrap_or("");
+            }
+            seen += 1;
+            start = at + 1;
+        }
+    }
+    if seen == i {
+        text.get(start..).unwrap_or("")
+    } else {
+        ""
     }
 }
 
@@ -259,5 +285,32 @@ impl Values {
             self.elements.pop();
         }
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn fields_match_splitting() {
+        let texts = [
+            "",
+            "*",
+            "a",
+            "a*b",
+            "*b*",
+            "a**c*",
+            "Zoë*Ünïcode*€5*",
+            "HC:99213:25",
+        ];
+        for text in texts {
+            for sep in [b'*', b':'] {
+                for i in 0..6 {
+                    let want = text.split(sep as char).nth(i).unwrap_or("");
+                    assert_eq!(field(text, sep, i), want, "{text:?} {} {i}", sep as char);
+                }
+            }
+        }
     }
 }
