@@ -6,7 +6,10 @@ use clinicdesk_clearinghouse::{
     check_eligibility, Client, ClientError, ConnectionConfig, Dependent, EligibilityError,
     EligibilityQuery, Envelope, ProcessingMode, ServiceBenefits,
 };
+use common::config;
 use std::time::{Duration, Instant};
+
+mod common;
 
 const PASSWORD: &str = "s3cret-pass";
 
@@ -23,23 +26,6 @@ async fn simulator(scenarios: Scenarios) -> (Simulator, String) {
         .await
         .unwrap();
     (sim, url)
-}
-
-fn config(url: &str) -> ConnectionConfig {
-    ConnectionConfig {
-        name: "Test Clearinghouse".into(),
-        endpoint: url.into(),
-        sender_id: "CLINIC01".into(),
-        receiver_id: "CLEARINGHOUSE".into(),
-        isa_sender_id: None,
-        isa_receiver_id: None,
-        username: "clinic".into(),
-        keychain_account: None,
-        timeout_secs: 5,
-        retries: 2,
-        backoff_ms: 50,
-        test: true,
-    }
 }
 
 fn query(member_id: &str) -> EligibilityQuery {

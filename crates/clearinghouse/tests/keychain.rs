@@ -4,6 +4,8 @@ use clinicdesk_clearinghouse::sim::{Scenarios, SimConfig, Simulator};
 use clinicdesk_clearinghouse::{check_eligibility, Client, ClientError, ConnectionConfig};
 use clinicdesk_keys::Keychain;
 
+mod common;
+
 #[tokio::test]
 async fn the_password_is_read_from_the_keychain() {
     let sim = Simulator::new(SimConfig {
@@ -17,17 +19,9 @@ async fn the_password_is_read_from_the_keychain() {
     let keychain = Keychain::with_service(&service);
     let config = ConnectionConfig {
         name: "Keychain Test".into(),
-        endpoint: url,
-        sender_id: "CLINIC01".into(),
-        receiver_id: "CLEARINGHOUSE".into(),
-        isa_sender_id: None,
-        isa_receiver_id: None,
-        username: "clinic".into(),
-        keychain_account: None,
-        timeout_secs: 5,
         retries: 0,
         backoff_ms: 10,
-        test: true,
+        ..common::config(&url)
     };
     match Client::from_keychain(config.clone(), &keychain) {
         Err(ClientError::PasswordMissing { name }) => assert_eq!(name, "Keychain Test"),

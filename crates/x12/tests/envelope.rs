@@ -1,9 +1,11 @@
 //! The reader, the envelope checks and the writer on small interchanges.
 
+mod common;
+
 use clinicdesk_x12::{
-    parse, read, to_x12, write_document, Delimiters, EnvelopeHeader, ErrorKind, Usage, Values,
-    WriteOptions,
+    parse, read, to_x12, write_document, Delimiters, ErrorKind, Values, WriteOptions,
 };
+use common::header;
 
 const ISA: &str = "ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *240105*1230*^*00501*000000042*0*T*:~";
 
@@ -260,23 +262,6 @@ fn interchanges_follow_each_other_with_their_own_delimiters() {
     assert_eq!(p.document.interchanges.len(), 2);
     assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
     assert!(p.errors[0].message.contains("no IEA"));
-}
-
-fn header() -> EnvelopeHeader {
-    EnvelopeHeader {
-        sender_qualifier: "ZZ".into(),
-        sender_id: "CLINICDESK".into(),
-        receiver_qualifier: "ZZ".into(),
-        receiver_id: "CLEARINGHOUSE".into(),
-        application_sender: "CLINICDESK".into(),
-        application_receiver: "CLEARINGHOUSE".into(),
-        date: "20240105".into(),
-        time: "1230".into(),
-        interchange_control: 17,
-        group_control: 17,
-        usage: Usage::Test,
-        ack_requested: false,
-    }
 }
 
 #[test]
