@@ -165,7 +165,8 @@ impl EligibilityQuery {
             member_id: self.member_id.clone(),
             last_name: self.last_name.clone(),
             first_name: self.first_name.clone(),
-            birth_date: Some(self.birth_date.clone()),
+            // A dependent's subscriber may be named without a birth date.
+            birth_date: Some(self.birth_date.clone()).filter(|d| !d.is_empty()),
             gender: self.gender.clone(),
             service_date: self.service_date.clone(),
             service_types: self.service_types.clone(),
@@ -276,7 +277,17 @@ pub async fn check_eligibility(
     client: &Client,
     query: &EligibilityQuery,
 ) -> Result<EligibilityResult, EligibilityError> {
-    let id = uuid::Uuid::new_v4();
+    check_eligibility_as(client, query, uuid::Uuid::new_v4()).await
+}
+
+/// As [`check_eligibility`], with the PayloadID (and so the trace number)
+/// given: a check resent from an outbox after a lost answer keeps its id,
+/// so the receiver can tell it is the same request.
+pub async fn check_eligibility_as(
+    client: &Client,
+    query: &EligibilityQuery,
+    id: uuid::Uuid,
+) -> Result<EligibilityResult, EligibilityError> {
     let trace = id.simple().to_string();
     // ISA13 from the PayloadID: unique enough per sender, and stable on resend.
     let control = (id.as_u128() % 999_999_999) as u32 + 1;

@@ -12,7 +12,7 @@ pub mod sim;
 
 pub use client::{Client, ClientError, ConnectionConfig};
 pub use eligibility::{
-    check_eligibility, Dependent, EligibilityError, EligibilityQuery, EligibilityResult, Rejection,
-    ServiceBenefits,
+    check_eligibility, check_eligibility_as, Dependent, EligibilityError, EligibilityQuery,
+    EligibilityResult, Rejection, ServiceBenefits,
 };
 pub use envelope::{Envelope, EnvelopeError, ProcessingMode, CORE_RULE_VERSION};

@@ -1,6 +1,7 @@
 //! The app's state: the open store, who is logged in, and the idle lock.
 
 use crate::clock::{Clock, SystemClock};
+use crate::eligibility_worker::Bell;
 use crate::error::DeskError;
 use crate::inputs::{LoginInput, NewClinicInput, PreferenceInput};
 use crate::status::{default_preferences, AppStatus, Can, Home, Phase, SyncStatus};
@@ -46,6 +47,8 @@ pub struct Desk {
     lock_reason: Option<String>,
     /// The app's version as packaged (the shell sets it from its bundle).
     version: String,
+    /// Wakes the eligibility worker when a check is queued.
+    eligibility_bell: Arc<Bell>,
 }
 
 impl Desk {
@@ -70,6 +73,7 @@ impl Desk {
             active: None,
             lock_reason: None,
             version: env!("CARGO_PKG_VERSION").to_string(),
+            eligibility_bell: Arc::default(),
         };
         // An error here is reported again, in full, when someone logs in.
         let _ = desk.open_store(None);
@@ -84,6 +88,23 @@ impl Desk {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// For the eligibility worker: rung whenever a check is queued.
+    pub fn eligibility_bell(&self) -> Arc<Bell> {
+        self.eligibility_bell.clone()
+    }
+
+    pub(crate) fn nudge_eligibility(&self) {
+        self.eligibility_bell.ring();
+    }
+
+    pub fn keychain(&self) -> &Keychain {
+        &self.keychain
+    }
+
+    pub(crate) fn now_seconds(&self) -> i64 {
+        clinicdesk_store::write::now_seconds()
     }
 
     /// For the sync worker: it opens the store the way this desk does.

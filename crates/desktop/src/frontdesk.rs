@@ -218,9 +218,14 @@ impl Desk {
         Ok(store.set_status(&session, &input.id, AppointmentStatus::NoShow, reason)?)
     }
 
+    /// Checks the patient in, then asks their payer about today's coverage
+    /// in the background. The check-in stands even if queuing the check
+    /// fails; the check-in panel then shows the coverage as not verified.
     pub fn check_in(&mut self, input: &IdInput) -> Result<Appointment> {
         let (store, session) = self.session()?;
-        Ok(store.check_in(&session, &input.id)?)
+        let a = store.check_in(&session, &input.id)?;
+        let _ = self.check_at_check_in(&a.patient_id, &a.id);
+        Ok(a)
     }
 
     pub fn room(&mut self, input: &RoomInput) -> Result<Appointment> {

@@ -10,6 +10,8 @@ mod admin;
 mod clinical;
 mod clock;
 mod desk;
+mod eligibility;
+mod eligibility_worker;
 mod error;
 mod frontdesk;
 mod inputs;
@@ -20,6 +22,12 @@ mod views;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use desk::{demo_spec, Desk, SharedUnlock};
+pub use eligibility::{
+    CheckEligibilityInput, ConnectionInput, ConnectionView, CoverageEligibility,
+    DayEligibilityInput, DayEligibilityReport, PatientEligibility, PayerSettingsInput,
+    PayerSettingsView,
+};
+pub use eligibility_worker::{drain_eligibility, Bell, EligibilityWorker};
 pub use error::DeskError;
 pub use inputs::*;
 pub use status::{AppStatus, Can, Home, Phase, SyncStatus};

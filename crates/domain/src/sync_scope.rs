@@ -69,6 +69,13 @@ pub const SYNCED_TABLES: &[(&str, Permission, Permission)] = &[
         Permission::AppointmentRead,
         Permission::AppointmentRead,
     ),
+    // Asked for by anyone who may see coverage (a nurse checking a patient
+    // in, too); the answer is written by the desktop that sent the check.
+    (
+        "eligibility_checks",
+        Permission::CoverageRead,
+        Permission::CoverageRead,
+    ),
     (
         "appointment_events",
         Permission::AppointmentRead,

@@ -28,9 +28,11 @@ pub use write::Tx;
 
 pub mod booking;
 pub mod changes;
+pub mod eligibility;
 pub mod encounters;
 pub mod interop;
 pub mod merge;
+pub mod payers;
 mod prefs;
 pub mod schedule;
 pub mod sync_state;
@@ -42,9 +44,11 @@ pub use changes::Change;
 pub use directory::{
     AppointmentType, Location, NewAppointmentType, NewLocation, NewProvider, Provider, Room,
 };
+pub use eligibility::{BatchReport, CheckState, EligibilityCheck, OutboxItem};
 pub use encounters::{AdHocEncounter, Encounter, Note, NoteContent};
 pub use merge::{Conflict, MergeReport, Refusal};
 pub use patients::{Coverage, CoverageInput, Patient, PatientInput, PatientSummary};
+pub use payers::{BillingProvider, PayerConnection, PayerSettings};
 pub use schedule::{
     ExceptionInput, MaterializeReport, RecordedSlot, ScheduleException, Slot, Template,
     TemplateInput,

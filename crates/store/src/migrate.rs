@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_fhir_links.sql"),
     migration!(3, "0003_day_view_indexes.sql"),
     migration!(4, "0004_sync_merge.sql"),
+    migration!(5, "0005_eligibility.sql"),
 ];
 
 pub fn latest() -> i64 {

@@ -487,7 +487,7 @@ impl Store {
         })
     }
 
-    fn coverages_of(&self, patient_id: &str) -> Result<Vec<Coverage>> {
+    pub(crate) fn coverages_of(&self, patient_id: &str) -> Result<Vec<Coverage>> {
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {COVERAGE_COLS} FROM coverages WHERE patient_id = ?1 ORDER BY active DESC, priority"
         ))?;

@@ -56,9 +56,20 @@ impl Store {
 /// (a package server on loopback). `{{current_version}}`, `{{target}}`,
 /// `{{arch}}` and `{{bundle_type}}` may appear and are filled in by the app.
 pub fn check_update_url(url: &str) -> std::result::Result<String, String> {
+    check_secure_url(url, "updates", "an update address")
+}
+
+/// A service address: `https://…`, or `http://…` on this computer only.
+/// `traffic` and `address` name it in messages ("updates", "an update
+/// address").
+pub(crate) fn check_secure_url(
+    url: &str,
+    traffic: &str,
+    address: &str,
+) -> std::result::Result<String, String> {
     let url = url.trim();
     if url.chars().any(char::is_whitespace) {
-        return Err("an update address cannot contain spaces".into());
+        return Err(format!("{address} cannot contain spaces"));
     }
     let (scheme, rest) = url
         .split_once("://")
@@ -76,7 +87,7 @@ pub fn check_update_url(url: &str) -> std::result::Result<String, String> {
         "https" => Ok(url.to_string()),
         "http" if is_loopback(host) => Ok(url.to_string()),
         "http" => Err(format!(
-            "updates must come over https:// (plain http:// is only for a server on this computer, not {host})"
+            "{traffic} must go over https:// (plain http:// is only for a server on this computer, not {host})"
         )),
         other => Err(format!(
             "\"{other}://\" is not supported; use an https:// address"

@@ -1,0 +1,416 @@
+//! Sends queued eligibility checks whenever their clearinghouse answers:
+//! on a thread of its own with its own store connection, so check-in never
+//! waits for a payer. A check that gets no answer (network down, time-out,
+//! the clearinghouse's own trouble) stays queued and is resent later with
+//! the same PayloadID; one that cannot succeed as asked (settings, password,
+//! an unreadable answer) is marked failed with what to fix.
+
+use crate::desk::SharedUnlock;
+use crate::eligibility::password_account;
+use clinicdesk_clearinghouse::{
+    check_eligibility_as, Client, ClientError, ConnectionConfig, Dependent, EligibilityError,
+    EligibilityQuery, EligibilityResult,
+};
+use clinicdesk_domain::validate::{Relationship, Sex};
+use clinicdesk_keys::Keychain;
+use clinicdesk_store::config::CONFIG_FILE;
+use clinicdesk_store::{OutboxItem, PayerConnection, PayerSettings, Store};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// How often an idle worker looks at the outbox without being nudged.
+const IDLE: Duration = Duration::from_secs(15);
+/// Waits before resending a check that got no answer: 30 s, doubling, at
+/// most 15 minutes.
+const FIRST_RETRY: i64 = 30;
+const LAST_RETRY: i64 = 15 * 60;
+
+/// Wakes the worker: a check was queued or the settings changed.
+#[derive(Default)]
+pub struct Bell {
+    rung: Mutex<(bool, bool)>,
+    cv: Condvar,
+}
+
+impl Bell {
+    pub fn ring(&self) {
+        let mut g = self.rung.lock().unwrap_or_else(|p| p.into_inner());
+        g.0 = true;
+        self.cv.notify_all();
+    }
+
+    fn stop(&self) {
+        let mut g = self.rung.lock().unwrap_or_else(|p| p.into_inner());
+        g.1 = true;
+        self.cv.notify_all();
+    }
+
+    fn stopped(&self) -> bool {
+        self.rung.lock().unwrap_or_else(|p| p.into_inner()).1
+    }
+
+    /// Waits for a ring (or `timeout`); false once stopped.
+    fn wait(&self, timeout: Duration) -> bool {
+        let g = self.rung.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut g, _) = self
+            .cv
+            .wait_timeout_while(g, timeout, |(rung, stop)| !*rung && !*stop)
+            .unwrap_or_else(|p| p.into_inner());
+        g.0 = false;
+        !g.1
+    }
+}
+
+/// The background sender of one data folder. Dropping it stops the worker
+/// after the check in hand.
+pub struct EligibilityWorker {
+    bell: Arc<Bell>,
+}
+
+impl EligibilityWorker {
+    /// Starts sending the checks of the store in `dir`; `changed` is called
+    /// after every check that was answered, failed or put off, so the
+    /// screens can refresh.
+    pub fn start(
+        dir: &Path,
+        unlock: SharedUnlock,
+        keychain: Keychain,
+        bell: Arc<Bell>,
+        changed: impl Fn() + Send + 'static,
+    ) -> EligibilityWorker {
+        let dir: PathBuf = dir.to_path_buf();
+        let worker = bell.clone();
+        std::thread::Builder::new()
+            .name("clinicdesk-eligibility".into())
+            .spawn(move || run(&dir, &unlock, &keychain, &worker, &changed))
+            .expect("the eligibility thread starts");
+        EligibilityWorker { bell }
+    }
+}
+
+impl Drop for EligibilityWorker {
+    fn drop(&mut self) {
+        self.bell.stop();
+    }
+}
+
+fn run(dir: &Path, unlock: &SharedUnlock, keychain: &Keychain, bell: &Bell, changed: &dyn Fn()) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(_) => return,
+    };
+    let mut store: Option<Store> = None;
+    loop {
+        if store.is_none() {
+            store = open(dir, unlock);
+        }
+        if let Some(s) = store.as_mut() {
+            // A store error ends this pass; the next one reopens the store.
+            if drain(s, keychain, &runtime, bell, changed).is_err() {
+                store = None;
+            }
+        }
+        if !bell.wait(IDLE) || bell.stopped() {
+            return;
+        }
+    }
+}
+
+fn open(dir: &Path, unlock: &SharedUnlock) -> Option<Store> {
+    if !dir.join(CONFIG_FILE).exists() {
+        return None;
+    }
+    let unlock = unlock.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    Store::open(dir, &unlock).ok()
+}
+
+/// Sends every check due now, for a caller with its own store connection
+/// (a command-line run, tests); returns how many were handled.
+pub fn drain_eligibility(
+    store: &mut Store,
+    keychain: &Keychain,
+    runtime: &tokio::runtime::Runtime,
+) -> clinicdesk_store::Result<usize> {
+    drain(store, keychain, runtime, &Bell::default(), &|| {})
+}
+
+/// Sends every due check, one at a time.
+fn drain(
+    store: &mut Store,
+    keychain: &Keychain,
+    runtime: &tokio::runtime::Runtime,
+    bell: &Bell,
+    changed: &dyn Fn(),
+) -> clinicdesk_store::Result<usize> {
+    let mut done = 0;
+    loop {
+        let settings = store.payer_settings()?;
+        if !settings.configured() || bell.stopped() {
+            return Ok(done);
+        }
+        let now = clinicdesk_store::write::now_seconds();
+        let Some(item) = store.eligibility_outbox(now, 1)?.into_iter().next() else {
+            return Ok(done);
+        };
+        send(store, keychain, runtime, &settings, &item, now)?;
+        done += 1;
+        changed();
+    }
+}
+
+/// One check: sent, and its outcome recorded.
+fn send(
+    store: &mut Store,
+    keychain: &Keychain,
+    runtime: &tokio::runtime::Runtime,
+    settings: &PayerSettings,
+    item: &OutboxItem,
+    now: i64,
+) -> clinicdesk_store::Result<()> {
+    let id = &item.check.id;
+    let Some(conn) = settings.connection_for(&item.coverage.payer_id) else {
+        let why = format!(
+            "No clearinghouse connection serves payer {} ({}). An administrator adds it in Preferences → Insurance.",
+            item.coverage.payer_name, item.coverage.payer_id
+        );
+        return store.eligibility_failed(id, None, &why);
+    };
+    let client = match client(conn, keychain) {
+        Ok(c) => c,
+        Err(e) => return store.eligibility_failed(id, Some(&conn.name), &e.to_string()),
+    };
+    let query = match query(settings, item) {
+        Ok(q) => q,
+        Err(why) => return store.eligibility_failed(id, Some(&conn.name), &why),
+    };
+    let payload_id = uuid::Uuid::parse_str(id).unwrap_or_else(|_| uuid::Uuid::new_v4());
+    store.eligibility_sent(item, &conn.name)?;
+    match runtime.block_on(check_eligibility_as(&client, &query, payload_id)) {
+        Ok(result) => {
+            let (outcome, summary) = summarize(&result);
+            let json = serde_json::to_string(&result).unwrap_or_else(|_| "{}".into());
+            store.eligibility_answered(id, &conn.name, outcome, &summary, &json)
+        }
+        Err(EligibilityError::Client(e)) if transient(&e) => {
+            let wait = (FIRST_RETRY << item.check.attempts.clamp(0, 10)).min(LAST_RETRY);
+            store.eligibility_retry(id, &e.to_string(), &conn.name, now + wait)
+        }
+        Err(e) => store.eligibility_failed(id, Some(&conn.name), &e.to_string()),
+    }
+}
+
+/// Worth sending again later: nobody answered, or the answer was the
+/// other side's own trouble.
+fn transient(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::Timeout { .. }
+            | ClientError::Unreachable { .. }
+            | ClientError::ServerError { .. }
+    )
+}
+
+fn client(conn: &PayerConnection, keychain: &Keychain) -> Result<Client, ClientError> {
+    let account = password_account(&conn.name);
+    let config = ConnectionConfig {
+        name: conn.name.clone(),
+        endpoint: conn.endpoint.clone(),
+        sender_id: conn.sender_id.clone(),
+        receiver_id: conn.receiver_id.clone(),
+        isa_sender_id: None,
+        isa_receiver_id: None,
+        username: conn.username.clone(),
+        keychain_account: Some(account.clone()),
+        timeout_secs: conn.timeout_secs,
+        // The outbox retries, on a longer schedule than a person waits.
+        retries: 1,
+        backoff_ms: 500,
+        test: conn.test,
+    };
+    let password = keychain
+        .load_secret(&account)
+        .map_err(|e| ClientError::Keychain(e.to_string()))?
+        .ok_or_else(|| ClientError::PasswordMissing {
+            name: conn.name.clone(),
+        })?;
+    Client::new(config, &password)
+}
+
+/// The 270's content: the clinic as information receiver, the subscriber,
+/// and the patient as dependent when the policy is someone else's.
+fn query(settings: &PayerSettings, item: &OutboxItem) -> Result<EligibilityQuery, String> {
+    let billing = settings
+        .billing
+        .as_ref()
+        .ok_or("The clinic's billing name and NPI are not set. An administrator sets them in Preferences → Insurance.")?;
+    let p = &item.patient;
+    let c = &item.coverage;
+    let ccyymmdd = |d: &str| d.replace('-', "");
+    let gender = match p.sex {
+        Sex::Female => Some("F".to_string()),
+        Sex::Male => Some("M".to_string()),
+        _ => None,
+    };
+    let trace_originator = match &billing.tax_id {
+        Some(ein) => format!("1{ein}"),
+        None => format!("9{}", billing.npi),
+    };
+    let mut q = EligibilityQuery {
+        payer_id: c.payer_id.clone(),
+        payer_name: c.payer_name.clone(),
+        provider_npi: billing.npi.clone(),
+        provider_name: billing.organization_name.clone(),
+        provider_first_name: None,
+        trace_originator,
+        member_id: c.member_id.clone(),
+        first_name: p.given_name.clone(),
+        last_name: p.family_name.clone(),
+        birth_date: ccyymmdd(&p.birth_date),
+        gender,
+        dependent: None,
+        service_types: vec!["30".into()],
+        service_date: Some(ccyymmdd(&item.check.service_date)),
+    };
+    if c.relationship != Relationship::SelfInsured {
+        let (first, last) = split_name(&c.subscriber_name).ok_or_else(|| {
+            format!(
+                "The subscriber's name \"{}\" needs a first and a last name; correct it on the coverage.",
+                c.subscriber_name
+            )
+        })?;
+        q.dependent = Some(Dependent {
+            first_name: q.first_name,
+            last_name: q.last_name,
+            birth_date: q.birth_date,
+            gender: q.gender.take(),
+        });
+        q.first_name = first;
+        q.last_name = last;
+        q.birth_date = String::new();
+    }
+    Ok(q)
+}
+
+/// "Ada King Lovelace" → ("Ada King", "Lovelace"); "Lovelace, Ada" too.
+fn split_name(name: &str) -> Option<(String, String)> {
+    let name = name.trim();
+    if let Some((last, first)) = name.split_once(',') {
+        let (first, last) = (first.trim(), last.trim());
+        return (!first.is_empty() && !last.is_empty())
+            .then(|| (first.to_string(), last.to_string()));
+    }
+    let (first, last) = name.rsplit_once(char::is_whitespace)?;
+    Some((first.trim().to_string(), last.trim().to_string()))
+}
+
+/// The outcome and the one line lists show.
+pub fn summarize(r: &EligibilityResult) -> (&'static str, String) {
+    if let Some(rej) = r.rejections.first() {
+        let mut s = format!("Rejected by {}: {}", r.payer_name, rej.text);
+        if let Some(fix) = &rej.fix {
+            s.push_str(&format!(". {fix}"));
+        }
+        return ("rejected", s);
+    }
+    if !r.active {
+        let plan = r
+            .plan_name
+            .as_deref()
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default();
+        return (
+            "inactive",
+            format!(
+                "Inactive: {} reports no active coverage{plan}",
+                r.payer_name
+            ),
+        );
+    }
+    let mut s = format!(
+        "Active · {}",
+        r.plan_name.as_deref().unwrap_or(&r.payer_name)
+    );
+    let copay = r
+        .benefits
+        .iter()
+        .filter(|b| b.network != "out")
+        .find_map(|b| b.copay_cents.map(|c| (b.service_type.clone(), c)));
+    if let Some((st, cents)) = copay {
+        let what = if st == "98" {
+            "office visit copay"
+        } else {
+            "copay"
+        };
+        s.push_str(&format!(" · {what} {}", money(cents)));
+    }
+    ("active", s)
+}
+
+pub fn money(cents: i64) -> String {
+    format!("${}.{:02}", cents / 100, cents.rem_euclid(100))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_split_into_first_and_last() {
+        assert_eq!(
+            split_name("Ada King Lovelace"),
+            Some(("Ada King".into(), "Lovelace".into()))
+        );
+        assert_eq!(
+            split_name("Lovelace, Ada"),
+            Some(("Ada".into(), "Lovelace".into()))
+        );
+        assert_eq!(split_name("Cher"), None);
+        assert_eq!(split_name(", Ada"), None);
+    }
+
+    #[test]
+    fn answers_summarize_in_one_line() {
+        let mut r = EligibilityResult {
+            payload_id: "p".into(),
+            trace_number: "t".into(),
+            payer_name: "Acme Health".into(),
+            active: true,
+            status: None,
+            plan_name: Some("Gold PPO".into()),
+            plan_number: None,
+            group_name: None,
+            group_number: None,
+            benefits: vec![clinicdesk_clearinghouse::ServiceBenefits {
+                service_type: "98".into(),
+                network: "in".into(),
+                copay_cents: Some(2500),
+                ..Default::default()
+            }],
+            rejections: vec![],
+            messages: vec![],
+        };
+        assert_eq!(
+            summarize(&r),
+            (
+                "active",
+                "Active · Gold PPO · office visit copay $25.00".into()
+            )
+        );
+        r.active = false;
+        assert_eq!(summarize(&r).0, "inactive");
+        r.rejections.push(clinicdesk_clearinghouse::Rejection {
+            code: "72".into(),
+            text: "Invalid member ID".into(),
+            fix: Some("Check the member ID against the insurance card.".into()),
+            follow_up: None,
+        });
+        let (o, s) = summarize(&r);
+        assert_eq!(o, "rejected");
+        assert!(s.contains("Invalid member ID. Check the member ID"), "{s}");
+        assert_eq!(money(5), "$0.05");
+    }
+}

@@ -1,0 +1,278 @@
+//! How this desktop reaches payers: the clinic as billing provider (name,
+//! NPI, tax id) and its clearinghouse connections, each serving a list of
+//! payer ids or every payer not listed elsewhere. Kept in the store's
+//! metadata, set by administrators, audited. Passwords are never here:
+//! they live in the OS keychain under each connection's name.
+
+use crate::audit::Entry;
+use crate::error::{OrInvalid, Result, StoreError};
+use crate::session::Session;
+use crate::store::Store;
+use crate::sync_state::{meta, set_meta};
+use crate::updates::check_secure_url;
+use clinicdesk_domain::{validate, Permission};
+use serde::{Deserialize, Serialize};
+
+const KEY: &str = "payer_settings";
+
+/// The clinic as it names itself to payers (the 270's information receiver).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingProvider {
+    pub organization_name: String,
+    /// Type 2 (organization) NPI, check digit verified.
+    pub npi: String,
+    /// Employer identification number, 9 digits: the 270 trace originator.
+    #[serde(default)]
+    pub tax_id: Option<String>,
+}
+
+/// One clearinghouse (or payer) CORE endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayerConnection {
+    /// What staff call it, e.g. "Availity"; also the keychain account name.
+    pub name: String,
+    pub endpoint: String,
+    pub sender_id: String,
+    pub receiver_id: String,
+    pub username: String,
+    /// Payer ids sent through this connection; empty for "all others".
+    #[serde(default)]
+    pub payer_ids: Vec<String>,
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    /// ISA15 test indicator.
+    #[serde(default)]
+    pub test: bool,
+}
+
+fn default_timeout() -> u64 {
+    30
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayerSettings {
+    pub billing: Option<BillingProvider>,
+    #[serde(default)]
+    pub connections: Vec<PayerConnection>,
+}
+
+impl PayerSettings {
+    /// Whether eligibility checks can be sent at all.
+    pub fn configured(&self) -> bool {
+        self.billing.is_some() && !self.connections.is_empty()
+    }
+
+    /// The connection that serves `payer_id`: the one listing it, else the
+    /// one listing no payers.
+    pub fn connection_for(&self, payer_id: &str) -> Option<&PayerConnection> {
+        let id = payer_id.trim();
+        self.connections
+            .iter()
+            .find(|c| c.payer_ids.iter().any(|p| p.eq_ignore_ascii_case(id)))
+            .or_else(|| self.connections.iter().find(|c| c.payer_ids.is_empty()))
+    }
+
+    /// Cleans and checks every field; the first problem is returned as a
+    /// sentence naming the connection and field.
+    pub fn checked(mut self) -> std::result::Result<PayerSettings, String> {
+        if let Some(b) = &mut self.billing {
+            b.organization_name =
+                validate::name("the clinic's billing name", &b.organization_name)?;
+            b.npi = validate::npi(&b.npi)?;
+            b.tax_id = match b.tax_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                None => None,
+                Some(t) => {
+                    let digits: String = t.chars().filter(|c| *c != '-').collect();
+                    if digits.len() != 9 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+                        return Err(format!(
+                            "the tax id \"{t}\" should be 9 digits (like 12-3456789)"
+                        ));
+                    }
+                    Some(digits)
+                }
+            };
+        }
+        let mut catch_all = 0;
+        for i in 0..self.connections.len() {
+            let c = &mut self.connections[i];
+            c.name = validate::name("a connection's name", &c.name)?;
+            let n = c.name.clone();
+            c.endpoint = check_endpoint(&c.endpoint).map_err(|e| format!("{n}: {e}"))?;
+            for (field, v) in [
+                ("sender id", &mut c.sender_id),
+                ("receiver id", &mut c.receiver_id),
+                ("user name", &mut c.username),
+            ] {
+                *v = v.trim().to_string();
+                if v.is_empty() {
+                    return Err(format!("{n}: the {field} is required"));
+                }
+                if v.len() > 80 || v.chars().any(char::is_control) {
+                    return Err(format!("{n}: the {field} is not valid"));
+                }
+            }
+            if !(1..=300).contains(&c.timeout_secs) {
+                return Err(format!("{n}: the time-out should be 1 to 300 seconds"));
+            }
+            c.payer_ids = c
+                .payer_ids
+                .iter()
+                .map(|p| p.trim().to_ascii_uppercase())
+                .filter(|p| !p.is_empty())
+                .collect();
+            c.payer_ids.sort();
+            c.payer_ids.dedup();
+            if c.payer_ids.is_empty() {
+                catch_all += 1;
+            }
+        }
+        if catch_all > 1 {
+            return Err(
+                "only one connection can serve all other payers; list payer ids on the others"
+                    .into(),
+            );
+        }
+        for (i, a) in self.connections.iter().enumerate() {
+            for b in &self.connections[i + 1..] {
+                if a.name.eq_ignore_ascii_case(&b.name) {
+                    return Err(format!("two connections are called {}", a.name));
+                }
+                if let Some(p) = a.payer_ids.iter().find(|p| b.payer_ids.contains(p)) {
+                    return Err(format!(
+                        "payer {p} is listed on both {} and {}",
+                        a.name, b.name
+                    ));
+                }
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// A CORE endpoint: https, or http on this computer only (a simulator).
+pub fn check_endpoint(url: &str) -> std::result::Result<String, String> {
+    check_secure_url(url, "insurance checks", "a clearinghouse address")
+}
+
+impl Store {
+    /// This desktop's payer settings (none set: empty).
+    pub fn payer_settings(&self) -> Result<PayerSettings> {
+        match meta(self, KEY)? {
+            None => Ok(PayerSettings::default()),
+            Some(text) => serde_json::from_str(&text).map_err(|e| {
+                StoreError::Invalid(format!(
+                    "the stored payer settings cannot be read ({e}); set them again"
+                ))
+            }),
+        }
+    }
+
+    /// Replaces the payer settings (administrators), after checking them.
+    pub fn set_payer_settings(
+        &mut self,
+        session: &Session,
+        settings: PayerSettings,
+    ) -> Result<PayerSettings> {
+        session.require(Permission::StoreAdmin)?;
+        let settings = settings.checked().or_invalid()?;
+        let text = serde_json::to_string(&settings)
+            .map_err(|e| StoreError::Invalid(format!("the payer settings cannot be saved: {e}")))?;
+        let names: Vec<&str> = settings
+            .connections
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        self.write(session, |tx| {
+            set_meta(tx.conn(), KEY, &text)?;
+            tx.audit(Entry::new("payers", "set-settings").detail(format!(
+                "billing NPI {}; connections: {}",
+                settings.billing.as_ref().map_or("none", |b| b.npi.as_str()),
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )))
+        })?;
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connection(name: &str, payers: &[&str]) -> PayerConnection {
+        PayerConnection {
+            name: name.into(),
+            endpoint: "https://core.example.org/eligibility".into(),
+            sender_id: "CLINIC".into(),
+            receiver_id: "CH".into(),
+            username: "clinic".into(),
+            payer_ids: payers.iter().map(|p| p.to_string()).collect(),
+            timeout_secs: 30,
+            test: false,
+        }
+    }
+
+    #[test]
+    fn payers_route_to_their_connection_or_the_catch_all() {
+        let s = PayerSettings {
+            billing: None,
+            connections: vec![connection("Direct", &["60054"]), connection("Hub", &[])],
+        }
+        .checked()
+        .unwrap();
+        assert_eq!(s.connection_for("60054").unwrap().name, "Direct");
+        assert_eq!(s.connection_for("87726").unwrap().name, "Hub");
+        let only_direct = PayerSettings {
+            billing: None,
+            connections: vec![connection("Direct", &["60054"])],
+        };
+        assert!(only_direct.connection_for("87726").is_none());
+    }
+
+    #[test]
+    fn settings_are_checked() {
+        let bad_npi = PayerSettings {
+            billing: Some(BillingProvider {
+                organization_name: "Clinic".into(),
+                npi: "1234567890".into(),
+                tax_id: None,
+            }),
+            connections: vec![],
+        };
+        assert!(bad_npi.checked().unwrap_err().contains("NPI"));
+        let two_catch_all = PayerSettings {
+            billing: None,
+            connections: vec![connection("A", &[]), connection("B", &[])],
+        };
+        assert!(two_catch_all.checked().unwrap_err().contains("only one"));
+        let mut plain = connection("A", &[]);
+        plain.endpoint = "http://core.example.org/".into();
+        let err = PayerSettings {
+            billing: None,
+            connections: vec![plain],
+        }
+        .checked()
+        .unwrap_err();
+        assert!(err.contains("https://"), "{err}");
+        let mut local = connection("Sim", &[]);
+        local.endpoint = "http://127.0.0.1:8080/core".into();
+        assert!(PayerSettings {
+            billing: None,
+            connections: vec![local]
+        }
+        .checked()
+        .is_ok());
+        let tax = PayerSettings {
+            billing: Some(BillingProvider {
+                organization_name: "Clinic".into(),
+                npi: "1234567893".into(),
+                tax_id: Some("12-345678".into()),
+            }),
+            connections: vec![],
+        };
+        assert!(tax.checked().unwrap_err().contains("9 digits"));
+    }
+}
