@@ -35,6 +35,16 @@ fn changed<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// An insurance check was answered, failed or put off: refresh the screens.
+pub fn eligibility_changed<R: Runtime>(app: &AppHandle<R>) {
+    let _ = app.emit(
+        "store-changed",
+        StoreChanged {
+            source: "eligibility",
+        },
+    );
+}
+
 /// Other desktops' changes were merged: refresh the screens.
 pub fn synced<R: Runtime>(app: &AppHandle<R>) {
     let _ = app.emit("store-changed", StoreChanged { source: "sync" });
@@ -138,7 +148,7 @@ pub fn create_demo_clinic<R: Runtime>(
 read!(directory() -> desktop::Directory = directory);
 read!(day_board(desktop::DayInput) -> desktop::DayBoard = day_board);
 read!(week_board(desktop::WeekInput) -> desktop::WeekBoard = week_board);
-read!(flow_board(desktop::DayInput) -> Vec<clinicdesk_store::FlowRow> = flow_board);
+read!(flow_board(desktop::DayInput) -> Vec<desktop::FlowRowView> = flow_board);
 read!(my_day(desktop::DayInput) -> Vec<clinicdesk_store::Appointment> = my_day);
 read!(search_patients(desktop::SearchInput) -> Vec<clinicdesk_store::PatientSummary> = search_patients);
 read!(patient(desktop::IdInput) -> clinicdesk_store::Patient = patient);
@@ -153,6 +163,11 @@ write!(reschedule(desktop::RescheduleInput) -> clinicdesk_store::Appointment = r
 write!(cancel(desktop::ReasonInput) -> clinicdesk_store::Appointment = cancel);
 write!(no_show(desktop::ReasonInput) -> clinicdesk_store::Appointment = no_show);
 write!(check_in(desktop::IdInput) -> clinicdesk_store::Appointment = check_in);
+read!(eligibility(desktop::IdInput) -> desktop::PatientEligibility = eligibility);
+write!(check_eligibility(desktop::CheckEligibilityInput) -> desktop::PatientEligibility = check_eligibility);
+write!(check_day_eligibility(desktop::DayEligibilityInput) -> desktop::DayEligibilityReport = check_day_eligibility);
+read!(payer_settings() -> desktop::PayerSettingsView = payer_settings);
+write!(set_payer_settings(desktop::PayerSettingsInput) -> desktop::PayerSettingsView = set_payer_settings);
 write!(room(desktop::RoomInput) -> clinicdesk_store::Appointment = room);
 write!(set_status(desktop::StatusInput) -> clinicdesk_store::Appointment = set_status);
 
@@ -214,6 +229,11 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         cancel,
         no_show,
         check_in,
+        eligibility,
+        check_eligibility,
+        check_day_eligibility,
+        payer_settings,
+        set_payer_settings,
         room,
         set_status,
         open_encounter,

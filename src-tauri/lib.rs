@@ -18,7 +18,7 @@ pub use clinicdesk_fhir as fhir;
 pub use clinicdesk_keys as keys;
 pub use clinicdesk_store as store;
 
-use clinicdesk_desktop::{Desk, SyncWorker};
+use clinicdesk_desktop::{Desk, EligibilityWorker, SyncWorker};
 use clinicdesk_keys::Keychain;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -39,12 +39,18 @@ pub fn data_dir() -> Result<PathBuf, String> {
 /// real window, or the mock runtime in tests).
 pub fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::Builder<R> {
     let (dir, unlock) = (desk.dir().to_path_buf(), desk.unlock());
+    let (keychain, bell) = (desk.keychain().clone(), desk.eligibility_bell());
     builder
         .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(Mutex::new(desk))
         .manage(updates::Updates::default())
         .setup(move |app| {
             let handle = app.handle().clone();
+            let eligibility = EligibilityWorker::start(&dir, unlock.clone(), keychain, bell, {
+                let handle = handle.clone();
+                move || commands::eligibility_changed(&handle)
+            });
+            app.manage(eligibility);
             let worker = SyncWorker::start(&dir, unlock, move || commands::synced(&handle));
             app.manage(worker);
             updates::start_background_checks(app.handle());

@@ -6,7 +6,7 @@
 
 use crate::desk::Desk;
 use crate::error::DeskError;
-use crate::inputs::{date, filled};
+use crate::inputs::{date, filled, IdInput};
 use crate::Result;
 use clinicdesk_clearinghouse::EligibilityResult;
 use clinicdesk_domain::Permission;
@@ -142,35 +142,44 @@ pub fn coverage_view(
         .result
         .as_deref()
         .and_then(|r| serde_json::from_str(r).ok());
-    match check.state {
-        CheckState::Queued => {
-            v.state = "waiting".into();
-            v.headline = if check.attempts == 0 {
-                format!("Not verified yet: asking {}…", c.payer_name)
-            } else {
-                "Not verified: waiting to reach the clearinghouse; it is retried automatically"
-                    .into()
-            };
-        }
-        CheckState::Failed => {
-            v.state = "failed".into();
-            v.headline = "Not verified: the check could not be done".into();
-        }
-        CheckState::Done if now - check.completed_at.unwrap_or(0) >= FRESH_FOR => {
-            v.state = "expired".into();
-            v.headline = "Not verified today: the last answer is more than 24 hours old".into();
-        }
-        CheckState::Done => {
-            v.state = check.outcome.clone().unwrap_or_else(|| "active".into());
-            v.headline = check.summary.clone().unwrap_or_default();
-        }
-    }
+    let (state, headline) = describe(check, &c.payer_name, now);
+    v.state = state;
+    v.headline = headline;
     v
+}
+
+/// A check's state and the sentence that says it.
+pub(crate) fn describe(check: &EligibilityCheck, payer_name: &str, now: i64) -> (String, String) {
+    let (state, headline) = match check.state {
+        CheckState::Queued if check.attempts == 0 => {
+            ("waiting", format!("Not verified yet: asking {payer_name}…"))
+        }
+        CheckState::Queued => (
+            "waiting",
+            "Not verified: waiting to reach the clearinghouse; it is retried automatically".into(),
+        ),
+        CheckState::Failed => ("failed", "Not verified: the check could not be done".into()),
+        CheckState::Done if now - check.completed_at.unwrap_or(0) >= FRESH_FOR => (
+            "expired",
+            "Not verified today: the last answer is more than 24 hours old".into(),
+        ),
+        CheckState::Done => {
+            return (
+                check.outcome.clone().unwrap_or_else(|| "active".into()),
+                check.summary.clone().unwrap_or_default(),
+            )
+        }
+    };
+    (state.to_string(), headline)
 }
 
 impl Desk {
     /// The verification of each active coverage of a patient.
-    pub fn eligibility(&mut self, patient_id: &str) -> Result<PatientEligibility> {
+    pub fn eligibility(&mut self, input: &IdInput) -> Result<PatientEligibility> {
+        self.patient_eligibility(&input.id)
+    }
+
+    fn patient_eligibility(&mut self, patient_id: &str) -> Result<PatientEligibility> {
         let now = self.now_seconds();
         let (store, session) = self.session()?;
         let configured = store.payer_settings()?.configured();
@@ -211,7 +220,7 @@ impl Desk {
             day,
         )?;
         self.nudge_eligibility();
-        self.eligibility(&check.patient_id)
+        self.patient_eligibility(&check.patient_id)
     }
 
     /// Queues checks for everyone booked on a day (tomorrow by default).

@@ -9,12 +9,13 @@ use crate::inputs::{
     WeekInput,
 };
 use crate::views::{
-    Directory, OpenTimeView, ProviderColumn, ProviderView, SlotView, WeekBoard, WeekDay,
+    Directory, EligibilityBadge, FlowRowView, OpenTimeView, ProviderColumn, ProviderView, SlotView,
+    WeekBoard, WeekDay,
 };
 use crate::{DayBoard, Result};
 use chrono::Duration;
 use clinicdesk_domain::AppointmentStatus;
-use clinicdesk_store::{Appointment, FlowRow, Patient, PatientSummary, Store};
+use clinicdesk_store::{Appointment, Patient, PatientSummary, Store};
 use std::collections::HashMap;
 
 impl Desk {
@@ -103,13 +104,30 @@ impl Desk {
         })
     }
 
-    pub fn flow_board(&mut self, input: &DayInput) -> Result<Vec<FlowRow>> {
+    /// The day's visits with their waits, and each patient's insurance
+    /// verification where one was asked for.
+    pub fn flow_board(&mut self, input: &DayInput) -> Result<Vec<FlowRowView>> {
+        let now = self.now_seconds();
         let (store, session) = self.session()?;
         let day = crate::inputs::filled(&input.date)
             .map(|d| date("flow board", &d))
             .transpose()?;
         let location = crate::inputs::filled(&input.location_id);
-        Ok(store.flow_board(&session, location.as_deref(), day)?)
+        let rows = store.flow_board(&session, location.as_deref(), day)?;
+        let mut checks: HashMap<String, EligibilityBadge> = HashMap::new();
+        if session.can(clinicdesk_domain::Permission::CoverageRead) {
+            let day = day.unwrap_or_else(|| store.zone().today());
+            for (appointment, check) in store.eligibility_for_day(day)? {
+                checks.insert(appointment, EligibilityBadge::of(&check, now));
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|row| FlowRowView {
+                eligibility: checks.remove(&row.appointment.id),
+                row,
+            })
+            .collect())
     }
 
     pub fn search_patients(&mut self, input: &SearchInput) -> Result<Vec<PatientSummary>> {

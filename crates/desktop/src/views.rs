@@ -191,3 +191,29 @@ pub struct CsvExport {
     pub path: String,
     pub rows: usize,
 }
+
+/// A flow board row with the patient's insurance verification, if asked.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowRowView {
+    #[serde(flatten)]
+    pub row: clinicdesk_store::FlowRow,
+    pub eligibility: Option<EligibilityBadge>,
+}
+
+/// The verification state in a list: the badge and its tooltip.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EligibilityBadge {
+    pub state: String,
+    pub headline: String,
+}
+
+impl EligibilityBadge {
+    pub fn of(check: &clinicdesk_store::EligibilityCheck, now: i64) -> EligibilityBadge {
+        let (state, headline) = crate::eligibility::describe(check, "the payer", now);
+        let headline = match &check.last_error {
+            Some(why) if state != "active" => format!("{headline} ({why})"),
+            _ => headline,
+        };
+        EligibilityBadge { state, headline }
+    }
+}

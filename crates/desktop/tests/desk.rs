@@ -233,8 +233,12 @@ fn a_clinic_day_from_booking_to_a_signed_note() {
         clinicdesk_domain::AppointmentStatus::Arrived
     );
     let flow = desk.flow_board(&DayInput::default()).unwrap();
-    let row = flow.iter().find(|r| r.appointment.id == booked.id).unwrap();
-    assert_eq!(row.waiting_minutes, Some(0));
+    let row = flow
+        .iter()
+        .find(|r| r.row.appointment.id == booked.id)
+        .unwrap();
+    assert_eq!(row.row.waiting_minutes, Some(0));
+    assert_eq!(row.eligibility, None, "no payer settings, no check");
     let e = desk
         .open_encounter(&AppointmentRef {
             appointment_id: booked.id.clone(),

@@ -138,7 +138,9 @@ impl Clinic {
 
     fn state(&mut self, patient_id: &str) -> CoverageEligibility {
         self.desk
-            .eligibility(patient_id)
+            .eligibility(&IdInput {
+                id: patient_id.into(),
+            })
             .unwrap()
             .coverages
             .remove(0)
@@ -211,7 +213,7 @@ fn offline_check_in_is_not_verified_until_the_clearinghouse_answers() {
     let ada = c.insured("Ada", "ACTIVE01");
     let visit = c.book(&ada, false);
     assert_eq!(c.state(&ada.id).state, "not-checked");
-    c.desk.check_in(&IdInput { id: visit }).unwrap();
+    c.desk.check_in(&IdInput { id: visit.clone() }).unwrap();
 
     // Nobody listens: the check waits, saying why, and is not lost.
     let waiting = c.wait_for(&ada.id, |s| {
@@ -249,6 +251,12 @@ fn offline_check_in_is_not_verified_until_the_clearinghouse_answers() {
         .benefits
         .iter()
         .any(|b| b.deductible_remaining_cents == Some(90_050)));
+    let flow = c.desk.flow_board(&DayInput::default()).unwrap();
+    let row = flow.iter().find(|r| r.row.appointment.id == visit).unwrap();
+    assert_eq!(
+        row.eligibility.as_ref().map(|b| b.state.as_str()),
+        Some("active")
+    );
     // The same PayloadID on every attempt: the clearinghouse saw one inquiry.
     assert_eq!(sim.processed(), vec!["ACTIVE01".to_string()]);
     assert_eq!(
@@ -283,7 +291,12 @@ fn answers_rejections_and_problems_are_said_plainly() {
 
     let check = |c: &mut Clinic, member: &str| -> CoverageEligibility {
         let p = c.insured("Pat", member);
-        let cov = c.desk.eligibility(&p.id).unwrap().coverages.remove(0);
+        let cov = c
+            .desk
+            .eligibility(&IdInput { id: p.id.clone() })
+            .unwrap()
+            .coverages
+            .remove(0);
         c.desk
             .check_eligibility(&CheckEligibilityInput {
                 coverage_id: cov.coverage_id,

@@ -101,6 +101,8 @@ export interface WeekBoard { provider: Provider; from: string; to: string; days:
 export interface FlowRow {
   appointment: Appointment; waiting_minutes: number | null; in_status_minutes: number;
   visit_minutes: number | null; late: boolean;
+  /** The patient's insurance verification, once one was asked for. */
+  eligibility: { state: EligibilityState; headline: string } | null;
 }
 
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
@@ -123,6 +125,42 @@ export interface PatientInput {
   sex?: Sex | null; phone?: string | null; email?: string | null; address_line?: string | null;
   city?: string | null; state?: string | null; postal_code?: string | null; country?: string | null;
 }
+/** Amounts in cents; coinsurance as the payer's fraction ("0.2" is 20 %). */
+export interface ServiceBenefits {
+  service_type: string; network: 'in' | 'out' | 'both' | 'unknown';
+  copay_cents: number | null; coinsurance_percent: string | null;
+  deductible_cents: number | null; deductible_remaining_cents: number | null;
+  out_of_pocket_max_cents: number | null; out_of_pocket_remaining_cents: number | null;
+}
+export interface Rejection { code: string; text: string; fix: string | null; follow_up: string | null }
+export interface EligibilityResult {
+  payload_id: string; trace_number: string; payer_name: string; active: boolean; status: string | null;
+  plan_name: string | null; plan_number: string | null; group_name: string | null; group_number: string | null;
+  benefits: ServiceBenefits[]; rejections: Rejection[]; messages: string[];
+}
+export type EligibilityState = 'active' | 'inactive' | 'rejected' | 'waiting' | 'failed' | 'expired' | 'not-checked';
+export interface CoverageEligibility {
+  coverage_id: string; priority: number; payer_name: string; member_id: string;
+  state: EligibilityState; headline: string; detail: string | null;
+  requested_at: number | null; requested_by: string | null; answered_at: number | null;
+  check_id: string | null; result: EligibilityResult | null;
+}
+export interface PatientEligibility { configured: boolean; can_check: boolean; coverages: CoverageEligibility[] }
+export interface DayEligibilityReport {
+  date: string; appointments: number; queued: number; already: number; no_coverage: number; message: string;
+}
+export interface BillingProvider { organization_name: string; npi: string; tax_id: string | null }
+export interface PayerConnection {
+  name: string; endpoint: string; sender_id: string; receiver_id: string; username: string;
+  payer_ids: string[]; timeout_secs: number; test: boolean;
+}
+export interface PayerSettings {
+  billing: BillingProvider | null; connections: (PayerConnection & { has_password: boolean })[]; can_change: boolean;
+}
+export interface PayerSettingsInput {
+  billing: BillingProvider | null; connections: (PayerConnection & { password: string | null })[];
+}
+
 export interface CoverageInput {
   priority?: number; payer_name: string; payer_id: string; member_id: string;
   group_number?: string | null; subscriber_name?: string | null; relationship?: Relationship | null;
@@ -269,6 +307,14 @@ export const api = {
   cancel: (id: string, reason: string) => call<Appointment>('cancel', { input: { id, reason } }),
   noShow: (id: string, reason: string) => call<Appointment>('no_show', { input: { id, reason } }),
   checkIn: (id: string) => call<Appointment>('check_in', { input: { id } }),
+  eligibility: (patient_id: string) => call<PatientEligibility>('eligibility', { input: { id: patient_id } }),
+  /** Queues a check (sent in the background); the answer arrives as a `store-changed` event. */
+  checkEligibility: (coverage_id: string, appointment_id: string | null = null) =>
+    call<PatientEligibility>('check_eligibility', { input: { coverage_id, appointment_id } }),
+  /** Tomorrow when `date` is null. */
+  checkDayEligibility: (date: string | null = null) => call<DayEligibilityReport>('check_day_eligibility', { input: { date } }),
+  payerSettings: () => call<PayerSettings>('payer_settings'),
+  setPayerSettings: (input: PayerSettingsInput) => call<PayerSettings>('set_payer_settings', { input }),
   room: (id: string, room_id: string | null) => call<Appointment>('room', { input: { id, room_id } }),
   /** confirmed, with-provider, completed. */
   setStatus: (id: string, status: AppointmentStatus) => call<Appointment>('set_status', { input: { id, status } }),

@@ -1,11 +1,12 @@
-// Events the core emits: `store-changed` after any write or sync merge,
+// Events the core emits: `store-changed` after any write, sync merge or
+// insurance check answer,
 // `demo-progress` while the demo clinic fills, `update-available` when the
 // background check finds a new version and `update-progress` while one
 // downloads.
 import { listen } from '@tauri-apps/api/event';
 import type { DemoProgress, UpdateProgress, UpdateState } from './api';
 
-export interface StoreChanged { source: 'local' | 'sync' }
+export interface StoreChanged { source: 'local' | 'sync' | 'eligibility' }
 
 function subscribe<T>(event: string, cb: (payload: T) => void): () => void {
   let stop: (() => void) | null = null;
