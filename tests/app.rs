@@ -1,6 +1,7 @@
 //! The real app in a real window (under Xvfb in CI), driven through
 //! WebDriver (`tauri-driver` + WebKitWebDriver) the way a clinic uses it:
-//! unlock, book, check in, open the encounter, write and sign a note, find
+//! unlock, book, check in (with the payer verifying coverage through the
+//! clearinghouse simulator), open the encounter, write and sign a note, find
 //! it all in the audit report, and lock after idle. Every main screen is
 //! saved as a screenshot in `tests/screenshots/`.
 
@@ -8,7 +9,7 @@ mod webdriver;
 
 use clinicdesk_demo::{morning_zone, open_all_day};
 use clinicdesk_keys::Keychain;
-use clinicdesk_store::{Store, Unlock};
+use clinicdesk_store::{BillingProvider, PayerConnection, PayerSettings, Store, Unlock};
 use std::path::Path;
 use std::time::Duration;
 use webdriver::{driver, screenshots, Session};
@@ -45,6 +46,51 @@ fn first_run_offers_a_new_clinic_or_the_demo() {
     s.screenshot(&screenshots().join("00-first-run.png"));
 }
 
+/// The clearinghouse simulator on 127.0.0.1, and the clinic's payer
+/// settings pointing at it; the runtime keeps it answering.
+fn clearinghouse(data: &Path) -> tokio::runtime::Runtime {
+    use clinicdesk_clearinghouse::sim::{Scenarios, SimConfig, Simulator};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = Simulator::new(SimConfig {
+        username: "clinic".into(),
+        password: "sim-s3cret".into(),
+        receiver_id: "CLEARINGHOUSE".into(),
+        scenarios: Scenarios::builtin(),
+    });
+    let url = rt
+        .block_on(sim.spawn("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    let name = format!("Harbour Hub {}", std::process::id());
+    Keychain::default()
+        .save_secret(&format!("clearinghouse/{name}"), "sim-s3cret")
+        .unwrap();
+    let mut store = Store::open(data, &Unlock::default()).unwrap();
+    let admin = store.login("admin", PASSWORD).unwrap();
+    store
+        .set_payer_settings(
+            &admin,
+            PayerSettings {
+                billing: Some(BillingProvider {
+                    organization_name: "Harbour Family Practice".into(),
+                    npi: "1234567893".into(),
+                    tax_id: None,
+                }),
+                connections: vec![PayerConnection {
+                    name,
+                    endpoint: url,
+                    sender_id: "CLINIC01".into(),
+                    receiver_id: "CLEARINGHOUSE".into(),
+                    username: "clinic".into(),
+                    payer_ids: vec![],
+                    timeout_secs: 10,
+                    test: true,
+                }],
+            },
+        )
+        .unwrap();
+    rt
+}
+
 #[test]
 fn a_clinic_day_in_the_window() {
     let data = tempfile::tempdir().unwrap();
@@ -65,6 +111,7 @@ fn a_clinic_day_in_the_window() {
     let Some(driver) = driver(data.path()) else {
         return;
     };
+    let _clearinghouse = clearinghouse(data.path());
     let shots = screenshots();
     let s = Session::start(&driver.url, app());
 
@@ -105,9 +152,27 @@ fn a_clinic_day_in_the_window() {
     s.screenshot(&shots.join("04-flow-board.png"));
     s.click(&format!("{row} [data-testid=check-in-button]"));
     s.find("[data-testid=check-in-dialog]");
+    // The card on file goes in, and the payer confirms it (the
+    // clearinghouse simulator over CORE, through the background worker).
+    s.click("[data-testid=coverage-add]");
+    s.fill("[data-testid=coverage-payer]", "Acme Health");
+    s.fill("[data-testid=coverage-payer-id]", "ACME1");
+    s.fill("[data-testid=coverage-member]", "ACTIVE01");
+    s.click("[data-testid=coverage-save]");
+    s.find("[data-testid=eligibility-card][data-state=not-checked]");
+    s.click("[data-testid=eligibility-check]");
+    s.wait_text("[data-testid=eligibility-headline]", "Active · Gold PPO");
+    s.script(
+        "document.querySelector('[data-testid=eligibility-panel]').scrollIntoView({block: 'end'})",
+        serde_json::json!([]),
+    );
     s.screenshot(&shots.join("05-check-in.png"));
     s.click("[data-testid=check-in-confirm]");
     s.find(&format!("{row}[data-status=arrived]"));
+    s.wait_text(
+        &format!("{row} [data-testid=flow-eligibility]"),
+        "Verified: active",
+    );
     lock(&s);
 
     // The physician opens the encounter, writes and signs the note.

@@ -255,10 +255,7 @@ fn query(settings: &PayerSettings, item: &OutboxItem) -> Result<EligibilityQuery
         Sex::Male => Some("M".to_string()),
         _ => None,
     };
-    let trace_originator = match &billing.tax_id {
-        Some(ein) => format!("1{ein}"),
-        None => format!("9{}", billing.npi),
-    };
+    let trace_originator = trace_originator(billing);
     let mut q = EligibilityQuery {
         payer_id: c.payer_id.clone(),
         payer_name: c.payer_name.clone(),
@@ -293,6 +290,15 @@ fn query(settings: &PayerSettings, item: &OutboxItem) -> Result<EligibilityQuery
         q.birth_date = String::new();
     }
     Ok(q)
+}
+
+/// TRN03, ten characters: `1` and the EIN, or `9` and an id of the
+/// clinic's own, here the NPI without its check digit.
+fn trace_originator(billing: &clinicdesk_store::BillingProvider) -> String {
+    match &billing.tax_id {
+        Some(ein) => format!("1{ein}"),
+        None => format!("9{}", &billing.npi[..9.min(billing.npi.len())]),
+    }
 }
 
 /// "Ada King Lovelace" → ("Ada King", "Lovelace"); "Lovelace, Ada" too.
@@ -357,6 +363,18 @@ pub fn money(cents: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_trace_originator_is_ten_characters() {
+        let mut b = clinicdesk_store::BillingProvider {
+            organization_name: "Clinic".into(),
+            npi: "1234567893".into(),
+            tax_id: None,
+        };
+        assert_eq!(trace_originator(&b), "9123456789");
+        b.tax_id = Some("123456789".into());
+        assert_eq!(trace_originator(&b), "1123456789");
+    }
 
     #[test]
     fn names_split_into_first_and_last() {
