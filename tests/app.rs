@@ -74,6 +74,7 @@ fn clearinghouse(data: &Path) -> tokio::runtime::Runtime {
                     organization_name: "Harbour Family Practice".into(),
                     npi: "1234567893".into(),
                     tax_id: None,
+                    ..Default::default()
                 }),
                 connections: vec![PayerConnection {
                     name,

@@ -1158,3 +1158,72 @@ fn demo_fills_a_clinic_that_the_other_commands_can_use() {
         )
         .fails(1, "demo");
 }
+
+#[test]
+fn billers_load_the_code_set_and_set_fees() {
+    let clinic = Clinic::new();
+    clinic.add_user(&BILLER, "biller", "Bill Biller", None);
+    let data = std::env::var_os("CLINICDESK_TEST_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fetched"));
+    let codes = data.join("icd10cm/icd10cm.tsv");
+    if !codes.is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing; run scripts/fetch-code-sets.sh",
+            codes.display()
+        );
+        return;
+    }
+    let loaded = clinic.json(
+        &BILLER,
+        &["codes", "import", "icd10cm", codes.to_str().unwrap()],
+    );
+    assert!(loaded["codes"].as_u64().unwrap() > 90_000, "{loaded:#}");
+    let j20 = clinic.json(&BILLER, &["codes", "show", "j20"]);
+    assert_eq!(j20["billable"], false);
+    assert_eq!(s(&j20, "description"), "Acute bronchitis");
+    let j209 = clinic.run_as(&BILLER, &["codes", "show", "J20.9"]).ok();
+    assert_eq!(j209.stdout, "J20.9 Acute bronchitis, unspecified\n");
+    clinic
+        .run_as(&BILLER, &["codes", "show", "Q99.999"])
+        .fails(1, "is not an ICD-10-CM code");
+
+    let fee = clinic.json(
+        &BILLER,
+        &[
+            "fee",
+            "set",
+            "99213",
+            "125.00",
+            "--description",
+            "Office visit, established",
+        ],
+    );
+    assert_eq!(fee["charge_cents"], 12_500);
+    clinic
+        .run_as(&BILLER, &["fee", "set", "9921", "10", "--description", "x"])
+        .fails(1, "is not a CPT or HCPCS code");
+    clinic
+        .run_as(&ADMIN, &["fee", "list"])
+        .fails(1, "prepare claims");
+    let list = clinic.json(&BILLER, &["fee", "list"]);
+    assert_eq!(column(&list, "code"), ["99213"]);
+    clinic
+        .run_as(
+            &BILLER,
+            &[
+                "claim",
+                "create",
+                "--encounter",
+                "nope",
+                "--dx",
+                "J20.9",
+                "--line",
+                "99213",
+            ],
+        )
+        .fails(1, "no encounter with id nope");
+    let aging = clinic.json(&BILLER, &["ar", "aging"]);
+    assert_eq!(aging["total_cents"], 0);
+}

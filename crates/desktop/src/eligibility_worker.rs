@@ -370,6 +370,7 @@ mod tests {
             organization_name: "Clinic".into(),
             npi: "1234567893".into(),
             tax_id: None,
+            ..Default::default()
         };
         assert_eq!(trace_originator(&b), "9123456789");
         b.tax_id = Some("123456789".into());

@@ -117,6 +117,7 @@ impl Clinic {
                     organization_name: "Harbour Family Practice".into(),
                     npi: "1234567893".into(),
                     tax_id: Some("12-3456789".into()),
+                    ..Default::default()
                 }),
                 connections: vec![ConnectionInput {
                     connection: PayerConnection {

@@ -40,6 +40,8 @@ pub enum Permission {
     FhirImport,
     FhirExport,
     StoreAdmin,
+    /// Claims, the fee schedule, acknowledgements and remittance posting.
+    Billing,
 }
 
 impl Role {
@@ -119,6 +121,7 @@ impl Role {
                     | AppointmentRead
                     | EncounterRead
                     | NoteRead
+                    | Billing
             ),
             Role::Admin => matches!(
                 p,
@@ -142,7 +145,7 @@ impl Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::PatientRead,
         Permission::PatientWrite,
         Permission::CoverageRead,
@@ -162,6 +165,7 @@ impl Permission {
         Permission::FhirImport,
         Permission::FhirExport,
         Permission::StoreAdmin,
+        Permission::Billing,
     ];
 
     /// What the permission lets someone do, in words for an error message.
@@ -187,6 +191,7 @@ impl Permission {
             FhirImport => "import FHIR data",
             FhirExport => "export FHIR data",
             StoreAdmin => "administer the encrypted store",
+            Billing => "prepare claims and post payments",
         }
     }
 }

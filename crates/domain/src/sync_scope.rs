@@ -88,6 +88,11 @@ pub const SYNCED_TABLES: &[(&str, Permission, Permission)] = &[
     ),
     ("notes", Permission::NoteRead, Permission::NoteWrite),
     ("note_addenda", Permission::NoteRead, Permission::NoteWrite),
+    // Billing: the biller's desktops only.
+    ("fee_schedule", Permission::Billing, Permission::Billing),
+    ("claims", Permission::Billing, Permission::Billing),
+    ("claim_batches", Permission::Billing, Permission::Billing),
+    ("claim_payments", Permission::Billing, Permission::Billing),
 ];
 
 fn entry(table: &str) -> Option<&'static (&'static str, Permission, Permission)> {

@@ -28,6 +28,7 @@ pub use write::Tx;
 
 pub mod booking;
 pub mod changes;
+pub mod claims;
 pub mod eligibility;
 pub mod encounters;
 pub mod interop;
@@ -41,6 +42,10 @@ pub mod views;
 
 pub use booking::{Appointment, BookingRequest, NextAvailableQuery, OpenTime, RecordedAppointment};
 pub use changes::Change;
+pub use claims::{
+    Batch, Claim, ClaimDraft, ClaimLine, Fee, LineDraft, PaymentPosting, PostedAdjustment,
+    PostedPayment,
+};
 pub use directory::{
     AppointmentType, Location, NewAppointmentType, NewLocation, NewProvider, Provider, Room,
 };

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_day_view_indexes.sql"),
     migration!(4, "0004_sync_merge.sql"),
     migration!(5, "0005_eligibility.sql"),
+    migration!(6, "0006_claims.sql"),
 ];
 
 pub fn latest() -> i64 {

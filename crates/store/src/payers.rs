@@ -24,6 +24,18 @@ pub struct BillingProvider {
     /// Employer identification number, 9 digits: the 270 trace originator.
     #[serde(default)]
     pub tax_id: Option<String>,
+    /// Where the clinic bills from; claims need it (837P loop 2010AA).
+    #[serde(default)]
+    pub address_line: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    /// The billing contact's phone (837P submitter contact).
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 /// One clearinghouse (or payer) CORE endpoint.
@@ -91,6 +103,21 @@ impl PayerSettings {
                     Some(digits)
                 }
             };
+            for (what, v, max) in [
+                ("the billing street address", &mut b.address_line, 55),
+                ("the billing city", &mut b.city, 30),
+                ("the billing state", &mut b.state, 2),
+                ("the billing postal code", &mut b.postal_code, 15),
+            ] {
+                *v = validate::text(what, v.as_deref(), max)?;
+            }
+            b.state = b.state.take().map(|s| s.to_ascii_uppercase());
+            b.phone = b
+                .phone
+                .as_deref()
+                .filter(|p| !p.trim().is_empty())
+                .map(validate::phone)
+                .transpose()?;
         }
         let mut catch_all = 0;
         for i in 0..self.connections.len() {
@@ -239,6 +266,7 @@ mod tests {
                 organization_name: "Clinic".into(),
                 npi: "1234567890".into(),
                 tax_id: None,
+                ..Default::default()
             }),
             connections: vec![],
         };
@@ -270,6 +298,7 @@ mod tests {
                 organization_name: "Clinic".into(),
                 npi: "1234567893".into(),
                 tax_id: Some("12-345678".into()),
+                ..Default::default()
             }),
             connections: vec![],
         };

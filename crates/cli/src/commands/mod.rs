@@ -3,6 +3,7 @@
 
 mod appointment;
 mod audit;
+mod billing;
 mod clinical;
 mod demo;
 mod directory;
@@ -76,6 +77,21 @@ pub enum Command {
     /// Sync with the clinic server
     #[command(subcommand)]
     Sync(sync::SyncCmd),
+    /// The ICD-10-CM code set claims are checked against
+    #[command(subcommand)]
+    Codes(billing::CodesCmd),
+    /// The fee schedule (billers)
+    #[command(subcommand)]
+    Fee(billing::FeeCmd),
+    /// Claims: draft, scrub, submit as 837P, acknowledgements, denials (billers)
+    #[command(subcommand)]
+    Claim(billing::ClaimCmd),
+    /// Post 835 remittances (billers)
+    #[command(subcommand)]
+    Remit(billing::RemitCmd),
+    /// Accounts receivable (billers)
+    #[command(subcommand)]
+    Ar(billing::ArCmd),
     /// Read and check X12 5010 files (eligibility, claims, remittances);
     /// needs no clinic data directory
     #[command(subcommand)]
@@ -110,5 +126,10 @@ pub fn run(g: &Global, cmd: Command) -> Result<()> {
         Command::Fhir(c) => fhir::run(ctx, c),
         Command::Rekey => rekey::run(ctx),
         Command::Sync(c) => sync::run(ctx, c),
+        Command::Codes(c) => billing::codes(ctx, c),
+        Command::Fee(c) => billing::fee(ctx, c),
+        Command::Claim(c) => billing::claim(ctx, c),
+        Command::Remit(c) => billing::remit(ctx, c),
+        Command::Ar(c) => billing::ar(ctx, c),
     }
 }

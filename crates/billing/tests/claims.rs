@@ -1,0 +1,597 @@
+//! From a finished visit to money posted, on a real encrypted store with
+//! the real ICD-10-CM code set (from PyPI's simple-icd-10-cm, fetched by
+//! scripts/fetch-code-sets.sh): the scrubber's findings, an 837P that
+//! pyx12 accepts, pyx12's own 999, a 277CA, an 835 with a payment, a
+//! denial and a payment for a claim we never sent, the denials worklist
+//! and A/R aging.
+
+use clinicdesk_billing::*;
+use clinicdesk_demo::{morning_zone, open_all_day};
+use clinicdesk_domain::Role;
+use clinicdesk_keys::Keychain;
+use clinicdesk_store::*;
+use clinicdesk_x12::{to_x12, Delimiters, EnvelopeHeader, Usage, Values};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn code_set() -> Option<PathBuf> {
+    let dir = std::env::var_os("CLINICDESK_TEST_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/fetched"));
+    let file = dir.join("icd10cm/icd10cm.tsv");
+    if file.is_file() {
+        return Some(file);
+    }
+    let msg = format!(
+        "{} is missing; run scripts/fetch-code-sets.sh",
+        file.display()
+    );
+    assert!(std::env::var_os("CI").is_none(), "{msg}");
+    println!("skipped: {msg}");
+    None
+}
+
+fn read_code_set(file: &Path) -> Vec<(String, bool, String)> {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut f = l.splitn(3, '\t');
+            let code = f.next().unwrap().to_string();
+            let billable = f.next() == Some("1");
+            (code, billable, f.next().unwrap_or_default().to_string())
+        })
+        .collect()
+}
+
+struct Clinic {
+    _dir: tempfile::TempDir,
+    store: Store,
+    biller: Session,
+    desk: Session,
+    doctor: Session,
+    slots: Vec<String>,
+}
+
+fn clinic(codes: &Path) -> Clinic {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = morning_zone();
+    let c = open_all_day(dir.path(), zone, Keychain::default(), PASSWORD).unwrap();
+    let mut store = Store::open(dir.path(), &Unlock::default()).unwrap();
+    let admin = store.login("admin", PASSWORD).unwrap();
+    store
+        .add_user(
+            &admin,
+            NewUser {
+                username: "bill".into(),
+                display_name: "Bea Biller".into(),
+                role: Role::Biller,
+                password: PASSWORD.into(),
+                provider_id: None,
+            },
+        )
+        .unwrap();
+    store
+        .set_payer_settings(
+            &admin,
+            PayerSettings {
+                billing: Some(BillingProvider {
+                    organization_name: "Harbour Family Practice".into(),
+                    npi: "1234567893".into(),
+                    tax_id: Some("12-3456789".into()),
+                    address_line: Some("1 Harbour Street".into()),
+                    city: Some("Portland".into()),
+                    state: Some("me".into()),
+                    postal_code: Some("04101".into()),
+                    phone: Some("207-555-0100".into()),
+                }),
+                connections: vec![PayerConnection {
+                    name: "Harbour Hub".into(),
+                    endpoint: "https://core.example.org/claims".into(),
+                    sender_id: "CLINIC01".into(),
+                    receiver_id: "CLEARINGHOUSE".into(),
+                    username: "clinic".into(),
+                    payer_ids: vec![],
+                    timeout_secs: 30,
+                    test: true,
+                }],
+            },
+        )
+        .unwrap();
+    let biller = store.login("bill", PASSWORD).unwrap();
+    let n = store
+        .import_icd10cm(&biller, read_code_set(codes), "simple-icd-10-cm 1.5.0")
+        .unwrap();
+    assert!(n > 90_000, "{n} codes");
+    let (start, end) = zone.day_bounds(zone.today());
+    let now = chrono::Utc::now().timestamp();
+    let slots = store
+        .slots(&c.provider_id, start.max(now - 7200).min(end - 3600), end)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let desk = store.login("reception", PASSWORD).unwrap();
+    let doctor = store.login("drhale", PASSWORD).unwrap();
+    Clinic {
+        _dir: dir,
+        store,
+        biller,
+        desk,
+        doctor,
+        slots,
+    }
+}
+
+impl Clinic {
+    /// A finished visit of a new insured patient; returns the encounter id.
+    fn visit(&mut self, given: &str, member: &str, with_address: bool) -> String {
+        let p = self
+            .store
+            .add_patient(
+                &self.desk,
+                &PatientInput {
+                    given_name: given.into(),
+                    family_name: "Quill".into(),
+                    birth_date: "1980-02-29".into(),
+                    sex: Some("female".into()),
+                    address_line: with_address.then(|| "12 Wharf Road".into()),
+                    city: with_address.then(|| "Portland".into()),
+                    state: with_address.then(|| "ME".into()),
+                    postal_code: with_address.then(|| "04101".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        self.store
+            .add_coverage(
+                &self.desk,
+                &p.id,
+                &CoverageInput {
+                    priority: 1,
+                    payer_name: "Acme Health".into(),
+                    payer_id: "ACME1".into(),
+                    member_id: member.into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let a = self
+            .store
+            .book(
+                &self.desk,
+                &BookingRequest {
+                    patient_id: p.id.clone(),
+                    slot_id: Some(self.slots.remove(0)),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        self.store.check_in(&self.desk, &a.id).unwrap();
+        let e = self.store.open_encounter(&self.doctor, &a.id).unwrap();
+        self.store.finish_encounter(&self.doctor, &e.id).unwrap();
+        e.id
+    }
+
+    fn claim(&mut self, encounter: &str, dx: &[&str]) -> Claim {
+        self.store
+            .create_claim(
+                &self.biller,
+                &ClaimDraft {
+                    encounter_id: encounter.into(),
+                    diagnoses: dx.iter().map(|d| d.to_string()).collect(),
+                    lines: vec![LineDraft {
+                        code: "99213".into(),
+                        units: 1,
+                        ..Default::default()
+                    }],
+                },
+            )
+            .unwrap()
+    }
+}
+
+fn validator() -> Option<Vec<String>> {
+    let cmd = std::env::var("CLINICDESK_X12_VALIDATOR").unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_default();
+        format!("{home}/.cache/clinicdesk/venv/bin/python -m pyx12.scripts.x12valid")
+    });
+    let parts: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
+    if parts.first().is_some_and(|p| Path::new(p).is_file()) {
+        return Some(parts);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the X12 validator '{cmd}' is not installed"
+    );
+    None
+}
+
+/// pyx12's verdict on an 837P, and the 999 it writes for it.
+fn pyx12(cmd: &[String], x12: &str) -> (bool, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("claims.x12");
+    std::fs::write(&file, x12).unwrap();
+    let out = Command::new(&cmd[0])
+        .args(&cmd[1..])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ok = log.contains(&format!("{}: OK", file.display())) && !log.contains(" ERROR Line:");
+    let ack = std::fs::read_to_string(format!("{}.997", file.display())).unwrap_or_default();
+    (ok, log, ack)
+}
+
+/// `"CLP*A*1*125"` → a segment; `:` separates components.
+fn seg(s: &str) -> Values {
+    let mut parts = s.split('*');
+    let mut v = Values::new(parts.next().unwrap());
+    for p in parts {
+        v = if p.contains(':') {
+            v.comp(&p.split(':').collect::<Vec<_>>())
+        } else {
+            v.el(p)
+        };
+    }
+    v
+}
+
+fn interchange(functional: &str, tx: &str, version: &str, body: &[String]) -> String {
+    let header = EnvelopeHeader {
+        sender_qualifier: "ZZ".into(),
+        sender_id: "CLEARINGHOUSE".into(),
+        receiver_qualifier: "ZZ".into(),
+        receiver_id: "CLINIC01".into(),
+        application_sender: "CLEARINGHOUSE".into(),
+        application_receiver: "CLINIC01".into(),
+        date: "20261122".into(),
+        time: "1200".into(),
+        interchange_control: 777,
+        group_control: 777,
+        usage: Usage::Test,
+        ack_requested: false,
+    };
+    let segs = header
+        .wrap(
+            functional,
+            tx,
+            version,
+            vec![body.iter().map(|s| seg(s)).collect()],
+        )
+        .unwrap();
+    to_x12(&segs, Delimiters::default(), false).unwrap()
+}
+
+#[test]
+fn a_visit_becomes_a_clean_claim_and_its_payment_is_posted() {
+    let Some(codes) = code_set() else { return };
+    let mut c = clinic(&codes);
+    let today = morning_zone().today();
+    let now = chrono::Utc::now().timestamp();
+
+    let first = c.visit("Ada", "M100", true);
+    // No fee yet: the claim cannot be priced.
+    let e = c
+        .store
+        .create_claim(
+            &c.biller,
+            &ClaimDraft {
+                encounter_id: first.clone(),
+                diagnoses: vec!["J20.9".into()],
+                lines: vec![LineDraft {
+                    code: "99213".into(),
+                    units: 1,
+                    ..Default::default()
+                }],
+            },
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("not in the fee schedule"), "{e}");
+    c.store
+        .set_fee(
+            &c.biller,
+            "99213",
+            None,
+            "Office visit, established, low complexity",
+            12_500,
+        )
+        .unwrap();
+
+    // A category is not billable; the scrubber names codes to choose from.
+    let ada = c.claim(&first, &["J20", "Z99.99"]);
+    let problems = scrub(&mut c.store, &c.biller, &ada.id, today).unwrap();
+    let text: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.contains("J20 (Acute bronchitis) is a category") && t.contains("J20.0")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains("Z99.99 is not an ICD-10-CM code")),
+        "{text:?}"
+    );
+    let ada = c
+        .store
+        .update_claim(
+            &c.biller,
+            &ada.id,
+            &ClaimDraft {
+                encounter_id: first.clone(),
+                diagnoses: vec!["J20.9".into()],
+                lines: vec![LineDraft {
+                    code: "99213".into(),
+                    units: 1,
+                    pointers: vec![1],
+                    ..Default::default()
+                }],
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        scrub(&mut c.store, &c.biller, &ada.id, today).unwrap(),
+        vec![]
+    );
+    assert_eq!(ada.total_charge_cents, 12_500);
+
+    // A patient without an address holds the whole submission back.
+    let second = c.visit("Bea", "M200", false);
+    let bea = c.claim(&second, &["R05.1"]);
+    let e = submit(
+        &mut c.store,
+        &c.biller,
+        &[ada.id.clone(), bea.id.clone()],
+        today,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("Quill, Bea's address is incomplete"),
+        "{e}"
+    );
+    assert_eq!(c.store.claim(&c.biller, &ada.id).unwrap().status, "draft");
+
+    let third = c.visit("Cy", "M300", true);
+    let cy = c.claim(&third, &["I10"]);
+    let batches = submit(
+        &mut c.store,
+        &c.biller,
+        &[ada.id.clone(), cy.id.clone()],
+        today,
+    )
+    .unwrap();
+    assert_eq!(batches.len(), 1);
+    let batch = &batches[0];
+    assert_eq!(batch.claim_count, 2);
+    assert_eq!(batch.total_cents, 25_000);
+    assert!(
+        batch
+            .x12
+            .contains(&format!("CLM*{}*125***11:B:1*Y*A*Y*Y", ada.id)),
+        "{}",
+        batch.x12
+    );
+    assert!(batch.x12.contains("HI*ABK:J209"), "{}", batch.x12);
+    assert_eq!(
+        c.store.claim(&c.biller, &ada.id).unwrap().status,
+        "submitted"
+    );
+
+    let aging_now = aging(&c.store, &c.biller, now).unwrap();
+    assert_eq!(aging_now.total_cents, 25_000);
+    assert_eq!(aging_now.buckets[0].claims, 2);
+
+    // pyx12 accepts the batch; its 999 is applied as the clearinghouse's.
+    if let Some(cmd) = validator() {
+        let (ok, log, ack) = pyx12(&cmd, &batch.x12);
+        assert!(ok, "pyx12 rejected the 837P:\n{log}\n{}", batch.x12);
+        let r = apply_acknowledgments(&mut c.store, &c.biller, ack.as_bytes()).unwrap();
+        assert_eq!(r.batches, vec![(batch.control_number, "A".to_string())]);
+        assert_eq!(
+            c.store.batch(&batch.id).unwrap().ack_status.as_deref(),
+            Some("A")
+        );
+    }
+
+    // The payer's 277CA accepts one claim and rejects the other.
+    let ca = interchange(
+        "HN",
+        "277",
+        "005010X214",
+        &[
+            "BHT*0085*08*277CA1*20261122*1200*TH".into(),
+            "HL*1**20*1".into(),
+            "NM1*PR*2*ACME HEALTH*****PI*ACME1".into(),
+            "TRN*1*CA0001".into(),
+            "DTP*050*D8*20261122".into(),
+            "DTP*009*D8*20261122".into(),
+            "HL*2*1*21*1".into(),
+            "NM1*41*2*HARBOUR FAMILY PRACTICE*****46*CLINIC01".into(),
+            "TRN*2*B1".into(),
+            "STC*A1:19:PR*20261122*WQ*250".into(),
+            "QTY*90*2".into(),
+            "AMT*YU*250".into(),
+            "HL*3*2*19*1".into(),
+            "NM1*85*2*HARBOUR FAMILY PRACTICE*****XX*1234567893".into(),
+            "HL*4*3*PT".into(),
+            "NM1*QC*1*QUILL*ADA****MI*M100".into(),
+            format!("TRN*2*{}", ada.id),
+            "STC*A2:20:PR*20261122*WQ*125".into(),
+            "REF*1K*PAYER100".into(),
+            "DTP*472*D8*20261122".into(),
+            "HL*5*3*PT".into(),
+            "NM1*QC*1*QUILL*CY****MI*M300".into(),
+            format!("TRN*2*{}", cy.id),
+            "STC*A7:562:85*20261122*U*125".into(),
+            "DTP*472*D8*20261122".into(),
+        ],
+    );
+    let r = apply_acknowledgments(&mut c.store, &c.biller, ca.as_bytes()).unwrap();
+    assert_eq!(
+        r.claims,
+        vec![(ada.id.clone(), true), (cy.id.clone(), false)]
+    );
+    let cy_now = c.store.claim(&c.biller, &cy.id).unwrap();
+    assert_eq!(cy_now.status, "rejected");
+
+    // The 835: Ada's claim paid with a copay and a contractual write-off;
+    // a payment for a claim this clinic never sent is kept, unmatched.
+    let era = interchange(
+        "HP",
+        "835",
+        "005010X221A1",
+        &[
+            "BPR*I*150*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20261122"
+                .into(),
+            "TRN*1*EFT0001*1512345678".into(),
+            "DTM*405*20261122".into(),
+            "N1*PR*ACME HEALTH".into(),
+            "N3*1 PAYER WAY".into(),
+            "N4*HARTFORD*CT*06101".into(),
+            "PER*BL*CLAIMS DEPT*TE*8005551212".into(),
+            "N1*PE*HARBOUR FAMILY PRACTICE*XX*1234567893".into(),
+            "LX*1".into(),
+            format!("CLP*{}*1*125*100*20*12*PAYER100", ada.id),
+            "NM1*QC*1*QUILL*ADA****MI*M100".into(),
+            "SVC*HC:99213*125*100**1".into(),
+            "DTM*472*20261122".into(),
+            "CAS*PR*3*20".into(),
+            "CAS*CO*45*5".into(),
+            "CLP*NOT-OUR-CLAIM*1*50*50**12*PAYER999".into(),
+            "NM1*QC*1*DOE*JANE****MI*X1".into(),
+        ],
+    );
+    let posted = post_remittance(&mut c.store, &c.biller, era.as_bytes()).unwrap();
+    assert_eq!(posted.len(), 1);
+    assert_eq!(
+        (
+            posted[0].payment_cents,
+            posted[0].unmatched,
+            posted[0].already_posted
+        ),
+        (15_000, 1, 0)
+    );
+    let paid = c.store.claim(&c.biller, &ada.id).unwrap();
+    assert_eq!(
+        (
+            paid.status.as_str(),
+            paid.paid_cents,
+            paid.patient_resp_cents,
+            paid.adjusted_cents
+        ),
+        ("paid", 10_000, 2_000, 500)
+    );
+    assert_eq!(paid.payer_claim_number.as_deref(), Some("PAYER100"));
+    let adj = &c.store.payments_of(&c.biller, &ada.id).unwrap()[0].adjustments;
+    assert_eq!(adj[0].text, "Co-payment amount");
+    assert_eq!(
+        adj[1].text,
+        "The charge exceeds the fee schedule or maximum allowable amount"
+    );
+    assert_eq!(c.store.unmatched_payments(&c.biller).unwrap().len(), 1);
+    // The same file again posts nothing twice.
+    let again = post_remittance(&mut c.store, &c.biller, era.as_bytes()).unwrap();
+    assert_eq!(again[0].already_posted, 2);
+    assert_eq!(
+        c.store.claim(&c.biller, &ada.id).unwrap().paid_cents,
+        10_000
+    );
+
+    // The rejected claim is on the worklist with the 277CA's reason.
+    let work = denials(&c.store, &c.biller).unwrap();
+    assert_eq!(work.len(), 1);
+    assert_eq!(work[0].claim_id, cy.id);
+    assert!(
+        work[0].reasons[0].contains("rejected"),
+        "{:?}",
+        work[0].reasons
+    );
+    // Paid and rejected claims owe nothing; A/R is empty.
+    assert_eq!(
+        aging(&c.store, &c.biller, now + 45 * 86_400)
+            .unwrap()
+            .total_cents,
+        0
+    );
+}
+
+#[test]
+fn a_denial_lands_on_the_worklist_with_its_reason_and_ages_out_of_ar() {
+    let Some(codes) = code_set() else { return };
+    let mut c = clinic(&codes);
+    let today = morning_zone().today();
+    c.store
+        .set_fee(
+            &c.biller,
+            "99214",
+            None,
+            "Office visit, established, moderate",
+            18_000,
+        )
+        .unwrap();
+    let visit = c.visit("Dee", "M400", true);
+    let claim = c
+        .store
+        .create_claim(
+            &c.biller,
+            &ClaimDraft {
+                encounter_id: visit,
+                diagnoses: vec!["M54.50".into()],
+                lines: vec![LineDraft {
+                    code: "99214".into(),
+                    units: 1,
+                    ..Default::default()
+                }],
+            },
+        )
+        .unwrap();
+    submit(
+        &mut c.store,
+        &c.biller,
+        std::slice::from_ref(&claim.id),
+        today,
+    )
+    .unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let later = aging(&c.store, &c.biller, now + 75 * 86_400).unwrap();
+    assert_eq!(later.buckets[2].claims, 1, "{later:?}");
+    assert_eq!(later.buckets[2].cents, 18_000);
+
+    let era = interchange(
+        "HP",
+        "835",
+        "005010X221A1",
+        &[
+            "BPR*H*0*C*NON************20261122".into(),
+            "TRN*1*NOPAY0001*1512345678".into(),
+            "N1*PR*ACME HEALTH".into(),
+            "N3*1 PAYER WAY".into(),
+            "N4*HARTFORD*CT*06101".into(),
+            "PER*BL*CLAIMS DEPT*TE*8005551212".into(),
+            "N1*PE*HARBOUR FAMILY PRACTICE*XX*1234567893".into(),
+            "LX*1".into(),
+            format!("CLP*{}*4*180*0**12*PAYER400", claim.id),
+            "NM1*QC*1*QUILL*DEE****MI*M400".into(),
+            "CAS*CO*50*180".into(),
+        ],
+    );
+    post_remittance(&mut c.store, &c.biller, era.as_bytes()).unwrap();
+    let work = denials(&c.store, &c.biller).unwrap();
+    assert_eq!(work.len(), 1);
+    assert_eq!(work[0].status, "denied");
+    assert_eq!(
+        work[0].reasons,
+        vec!["CO-50: Not deemed a medical necessity by the payer".to_string()]
+    );
+    assert_eq!(aging(&c.store, &c.biller, now).unwrap().total_cents, 0);
+
+    // The front desk cannot see or touch claims.
+    let e = c.store.claims(&c.desk, &[]).unwrap_err();
+    assert!(matches!(e, StoreError::Denied { .. }), "{e}");
+}

@@ -1,0 +1,484 @@
+//! Billing from the command line: the ICD-10-CM code set, the fee
+//! schedule, claims (create, scrub, submit as 837P), acknowledgements
+//! (999, 277CA), remittances (835), the denials worklist and A/R aging.
+
+use crate::context::Ctx;
+use crate::error::{CliError, Result};
+use crate::output::table_or;
+use clinicdesk_billing::BillingError;
+use clinicdesk_store::claims::display_icd10;
+use clinicdesk_store::{ClaimDraft, LineDraft};
+use std::path::PathBuf;
+
+impl From<BillingError> for CliError {
+    fn from(e: BillingError) -> Self {
+        match e {
+            BillingError::Store(s) => CliError::Store(s),
+            other => CliError::failed(other.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CodesCmd {
+    /// Load the ICD-10-CM code set from a TSV (code, billable 0/1,
+    /// description), as scripts/fetch-code-sets.sh writes it
+    Import {
+        /// Only `icd10cm` for now
+        set: String,
+        file: PathBuf,
+    },
+    /// Look a diagnosis code up
+    Show { code: String },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum FeeCmd {
+    /// Set the charge for a procedure (and modifier)
+    Set {
+        /// CPT or HCPCS code
+        code: String,
+        /// In dollars, e.g. 125.00
+        charge: String,
+        #[arg(long)]
+        description: String,
+        #[arg(long)]
+        modifier: Option<String>,
+    },
+    /// The fee schedule
+    List,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ClaimCmd {
+    /// Draft a claim for a finished encounter
+    Create {
+        #[arg(long)]
+        encounter: String,
+        /// ICD-10-CM, principal first (repeat)
+        #[arg(long = "dx", required = true)]
+        diagnoses: Vec<String>,
+        /// CODE[:UNITS[:MOD,MOD[:POINTERS]]], e.g. 99213 or 99214:1:25:1,2 (repeat)
+        #[arg(long = "line", required = true)]
+        lines: Vec<String>,
+    },
+    /// One claim, with its payments
+    Show { id: String },
+    /// Claims, newest first
+    List {
+        /// draft, submitted, accepted, rejected, paid, partial, denied
+        #[arg(long)]
+        status: Vec<String>,
+    },
+    /// What keeps a claim from being sent (exit 1 when anything does)
+    Scrub { id: String },
+    /// Send draft claims as 837P batches; each batch's X12 is written to DIR
+    Submit {
+        #[arg(required = true)]
+        ids: Vec<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Apply a file of 999 and 277CA acknowledgements
+    Ack { file: PathBuf },
+    /// Denied and rejected claims with their reasons
+    Denials,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum RemitCmd {
+    /// Post the payments of an 835
+    Post { file: PathBuf },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ArCmd {
+    /// Outstanding payer balances by age
+    Aging,
+}
+
+fn read(file: &PathBuf) -> Result<Vec<u8>> {
+    std::fs::read(file)
+        .map_err(|e| CliError::failed(format!("cannot read {}: {e}", file.display())))
+}
+
+fn money(cents: i64) -> String {
+    format!("${}.{:02}", cents / 100, cents.rem_euclid(100))
+}
+
+fn cents(dollars: &str) -> Result<i64> {
+    let t = dollars.trim().trim_start_matches('$');
+    let (whole, frac) = t.split_once('.').unwrap_or((t, "0"));
+    let frac = format!("{frac:0<2}");
+    match (whole.parse::<i64>(), frac.len() == 2, frac.parse::<i64>()) {
+        (Ok(w), true, Ok(f)) if w >= 0 => Ok(w * 100 + f),
+        _ => Err(CliError::usage(format!(
+            "\"{dollars}\" is not an amount in dollars, like 125.00"
+        ))),
+    }
+}
+
+/// `99214:1:25:1,2` → a line draft.
+fn line(spec: &str) -> Result<LineDraft> {
+    let mut parts = spec.split(':');
+    let code = parts.next().unwrap_or_default().to_string();
+    let units = match parts.next().filter(|u| !u.is_empty()) {
+        Some(u) => u.parse().map_err(|_| {
+            CliError::usage(format!("\"{u}\" in --line {spec} is not a number of units"))
+        })?,
+        None => 1,
+    };
+    let modifiers = parts
+        .next()
+        .map(|m| {
+            m.split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let pointers = match parts.next() {
+        Some(p) => p
+            .split(',')
+            .map(|n| {
+                n.parse::<u8>().map_err(|_| {
+                    CliError::usage(format!(
+                        "\"{n}\" in --line {spec} is not a diagnosis position"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?,
+        None => Vec::new(),
+    };
+    Ok(LineDraft {
+        code,
+        modifiers,
+        units,
+        pointers,
+    })
+}
+
+pub fn codes(ctx: &mut Ctx, cmd: CodesCmd) -> Result<()> {
+    match cmd {
+        CodesCmd::Import { set, file } => {
+            if set != "icd10cm" {
+                return Err(CliError::usage(format!(
+                    "unknown code set \"{set}\"; only icd10cm can be imported"
+                )));
+            }
+            let text = String::from_utf8(read(&file)?)
+                .map_err(|_| CliError::failed(format!("{} is not UTF-8 text", file.display())))?;
+            let mut rows = Vec::new();
+            for (n, l) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                let f: Vec<&str> = l.splitn(3, '\t').collect();
+                if f.len() != 3 || !matches!(f[1], "0" | "1") {
+                    return Err(CliError::failed(format!(
+                        "{} line {}: expected CODE<tab>0|1<tab>DESCRIPTION",
+                        file.display(),
+                        n + 1
+                    )));
+                }
+                rows.push((f[0].to_string(), f[1] == "1", f[2].to_string()));
+            }
+            let source = file
+                .file_name()
+                .map(|f| f.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let n = ctx.store.import_icd10cm(&ctx.session, rows, &source)?;
+            let done = serde_json::json!({ "set": "icd10cm", "codes": n });
+            ctx.out
+                .show(&done, |_| format!("Loaded {n} ICD-10-CM codes.\n"))
+        }
+        CodesCmd::Show { code } => match ctx.store.icd10cm(&code)? {
+            None => Err(CliError::failed(format!(
+                "{} is not an ICD-10-CM code",
+                code.trim()
+            ))),
+            Some((billable, description)) => {
+                let v = serde_json::json!({ "code": display_icd10(&clinicdesk_store::claims::normalize_icd10(&code)), "billable": billable, "description": description });
+                ctx.out.show(&v, |_| {
+                    format!(
+                        "{} {description}{}\n",
+                        display_icd10(&clinicdesk_store::claims::normalize_icd10(&code)),
+                        if billable {
+                            ""
+                        } else {
+                            " (a category: not billable)"
+                        }
+                    )
+                })
+            }
+        },
+    }
+}
+
+pub fn fee(ctx: &mut Ctx, cmd: FeeCmd) -> Result<()> {
+    match cmd {
+        FeeCmd::Set {
+            code,
+            charge,
+            description,
+            modifier,
+        } => {
+            let f = ctx.store.set_fee(
+                &ctx.session,
+                &code,
+                modifier.as_deref(),
+                &description,
+                cents(&charge)?,
+            )?;
+            ctx.out.show(&f, |f| {
+                format!("{} {} = {}\n", f.code, f.description, money(f.charge_cents))
+            })
+        }
+        FeeCmd::List => {
+            let fees = ctx.store.fees(&ctx.session)?;
+            ctx.out.show(&fees, |fees| {
+                let rows: Vec<[String; 4]> = fees
+                    .iter()
+                    .map(|f| {
+                        [
+                            f.code.clone(),
+                            f.modifier.clone(),
+                            f.description.clone(),
+                            money(f.charge_cents),
+                        ]
+                    })
+                    .collect();
+                table_or(
+                    ["CODE", "MOD", "DESCRIPTION", "CHARGE"],
+                    &rows,
+                    "The fee schedule is empty.",
+                )
+            })
+        }
+    }
+}
+
+pub fn claim(ctx: &mut Ctx, cmd: ClaimCmd) -> Result<()> {
+    let today = ctx.store.zone().today();
+    match cmd {
+        ClaimCmd::Create {
+            encounter,
+            diagnoses,
+            lines,
+        } => {
+            let lines = lines.iter().map(|l| line(l)).collect::<Result<Vec<_>>>()?;
+            let c = ctx.store.create_claim(
+                &ctx.session,
+                &ClaimDraft {
+                    encounter_id: encounter,
+                    diagnoses,
+                    lines,
+                },
+            )?;
+            ctx.out.show(&c, |c| {
+                format!(
+                    "Claim {} drafted: {} for {}.\n",
+                    c.id,
+                    money(c.total_charge_cents),
+                    c.service_date
+                )
+            })
+        }
+        ClaimCmd::Show { id } => {
+            let c = ctx.store.claim(&ctx.session, &id)?;
+            let payments = ctx.store.payments_of(&ctx.session, &id)?;
+            let v = serde_json::json!({ "claim": c, "payments": payments });
+            ctx.out.show(&v, |_| {
+                let mut s = format!(
+                    "Claim {} · {} · {}\nservice {} · charge {} · paid {} · adjusted {} · patient {}\n",
+                    c.id,
+                    c.status,
+                    c.status_detail.clone().unwrap_or_default(),
+                    c.service_date,
+                    money(c.total_charge_cents),
+                    money(c.paid_cents),
+                    money(c.adjusted_cents),
+                    money(c.patient_resp_cents)
+                );
+                s.push_str(&format!("diagnoses: {}\n", c.diagnoses.iter().map(|d| display_icd10(d)).collect::<Vec<_>>().join(", ")));
+                for l in &c.lines {
+                    s.push_str(&format!("  {} {} x{} {}\n", l.code, l.modifiers.join(","), l.units, money(l.charge_cents)));
+                }
+                s
+            })
+        }
+        ClaimCmd::List { status } => {
+            let wanted: Vec<&str> = status.iter().map(String::as_str).collect();
+            let claims = ctx.store.claims(&ctx.session, &wanted)?;
+            ctx.out.show(&claims, |claims| {
+                let rows: Vec<[String; 5]> = claims
+                    .iter()
+                    .map(|c| {
+                        [
+                            c.id.clone(),
+                            c.service_date.clone(),
+                            c.status.clone(),
+                            money(c.total_charge_cents),
+                            money(c.paid_cents),
+                        ]
+                    })
+                    .collect();
+                table_or(
+                    ["CLAIM", "SERVICE", "STATUS", "CHARGE", "PAID"],
+                    &rows,
+                    "No claims.",
+                )
+            })
+        }
+        ClaimCmd::Scrub { id } => {
+            let problems = clinicdesk_billing::scrub(&mut ctx.store, &ctx.session, &id, today)?;
+            ctx.out.show(&problems, |p| {
+                if p.is_empty() {
+                    "The claim is clean and can be sent.\n".into()
+                } else {
+                    p.iter()
+                        .map(|p| format!("{}: {}\n", p.field, p.message))
+                        .collect()
+                }
+            })?;
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(CliError::failed(format!(
+                    "{} problem{} to fix",
+                    problems.len(),
+                    if problems.len() == 1 { "" } else { "s" }
+                )))
+            }
+        }
+        ClaimCmd::Submit { ids, out } => {
+            std::fs::create_dir_all(&out)
+                .map_err(|e| CliError::failed(format!("cannot create {}: {e}", out.display())))?;
+            let batches = clinicdesk_billing::submit(&mut ctx.store, &ctx.session, &ids, today)?;
+            let mut files = Vec::new();
+            for b in &batches {
+                let f = out.join(format!("837p-{:09}.x12", b.control_number));
+                std::fs::write(&f, &b.x12)
+                    .map_err(|e| CliError::failed(format!("cannot write {}: {e}", f.display())))?;
+                files.push(f.display().to_string());
+            }
+            let v = serde_json::json!({ "batches": batches.iter().map(|b| serde_json::json!({"id": b.id, "control_number": b.control_number, "claims": b.claim_count, "total_cents": b.total_cents})).collect::<Vec<_>>(), "files": files });
+            ctx.out.show(&v, |_| {
+                files.iter().map(|f| format!("wrote {f}\n")).collect()
+            })
+        }
+        ClaimCmd::Ack { file } => {
+            let r = clinicdesk_billing::apply_acknowledgments(
+                &mut ctx.store,
+                &ctx.session,
+                &read(&file)?,
+            )?;
+            ctx.out.show(&r, |r| {
+                let mut s = String::new();
+                for (control, status) in &r.batches {
+                    s.push_str(&format!("batch {control}: 999 {status}\n"));
+                }
+                for (id, ok) in &r.claims {
+                    s.push_str(&format!(
+                        "claim {id}: {}\n",
+                        if *ok { "accepted" } else { "rejected" }
+                    ));
+                }
+                for u in &r.unknown {
+                    s.push_str(&format!("not known here: {u}\n"));
+                }
+                s
+            })
+        }
+        ClaimCmd::Denials => {
+            let d = clinicdesk_billing::denials(&ctx.store, &ctx.session)?;
+            ctx.out.show(&d, |d| {
+                let rows: Vec<[String; 5]> = d
+                    .iter()
+                    .map(|x| {
+                        [
+                            x.claim_id.clone(),
+                            x.service_date.clone(),
+                            x.status.clone(),
+                            money(x.total_charge_cents),
+                            x.reasons.join("; "),
+                        ]
+                    })
+                    .collect();
+                table_or(
+                    ["CLAIM", "SERVICE", "STATUS", "CHARGE", "WHY"],
+                    &rows,
+                    "No denied or rejected claims.",
+                )
+            })
+        }
+    }
+}
+
+pub fn remit(ctx: &mut Ctx, cmd: RemitCmd) -> Result<()> {
+    match cmd {
+        RemitCmd::Post { file } => {
+            let reports =
+                clinicdesk_billing::post_remittance(&mut ctx.store, &ctx.session, &read(&file)?)?;
+            ctx.out.show(&reports, |rs| {
+                rs.iter()
+                    .map(|r| {
+                        format!(
+                            "{} payment {} of {}: {} claim payments ({} not matched to a claim, {} already posted)\n",
+                            r.payer,
+                            r.trace_number,
+                            money(r.payment_cents),
+                            r.payments.len(),
+                            r.unmatched,
+                            r.already_posted
+                        )
+                    })
+                    .collect()
+            })
+        }
+    }
+}
+
+pub fn ar(ctx: &mut Ctx, cmd: ArCmd) -> Result<()> {
+    match cmd {
+        ArCmd::Aging => {
+            let now = clinicdesk_store::write::now_seconds();
+            let a = clinicdesk_billing::aging(&ctx.store, &ctx.session, now)?;
+            ctx.out.show(&a, |a| {
+                let mut rows: Vec<[String; 3]> = a
+                    .buckets
+                    .iter()
+                    .map(|b| [b.label.to_string(), b.claims.to_string(), money(b.cents)])
+                    .collect();
+                rows.push(["total".into(), String::new(), money(a.total_cents)]);
+                table_or(["AGE", "CLAIMS", "OUTSTANDING"], &rows, "")
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_and_lines_parse() {
+        assert_eq!(cents("125").unwrap(), 12_500);
+        assert_eq!(cents("$99.5").unwrap(), 9_950);
+        assert!(cents("12.345").is_err());
+        assert!(cents("-1").is_err());
+        let l = line("99214:2:25,59:1,2").unwrap();
+        assert_eq!(
+            (
+                l.code.as_str(),
+                l.units,
+                l.modifiers.len(),
+                l.pointers.clone()
+            ),
+            ("99214", 2, 2, vec![1, 2])
+        );
+        assert_eq!(line("99213").unwrap().units, 1);
+        assert!(line("99213:x").is_err());
+    }
+}
