@@ -167,6 +167,13 @@ read!(eligibility(desktop::IdInput) -> desktop::PatientEligibility = eligibility
 write!(check_eligibility(desktop::CheckEligibilityInput) -> desktop::PatientEligibility = check_eligibility);
 write!(check_day_eligibility(desktop::DayEligibilityInput) -> desktop::DayEligibilityReport = check_day_eligibility);
 read!(payer_settings() -> desktop::PayerSettingsView = payer_settings);
+read!(billing_overview() -> desktop::BillingOverview = billing_overview);
+read!(claim_view(desktop::IdInput) -> desktop::ClaimView = claim_view);
+read!(search_codes(desktop::CodeSearchInput) -> Vec<desktop::CodeMatch> = search_codes);
+write!(save_claim(desktop::ClaimInput) -> desktop::ClaimView = save_claim);
+write!(submit_claims(desktop::ClaimIdsInput) -> desktop::SubmitReport = submit_claims);
+write!(post_billing_file(desktop::BillingFileInput) -> String = post_billing_file);
+write!(set_fee(desktop::FeeInput) -> clinicdesk_store::Fee = set_fee);
 write!(set_payer_settings(desktop::PayerSettingsInput) -> desktop::PayerSettingsView = set_payer_settings);
 write!(room(desktop::RoomInput) -> clinicdesk_store::Appointment = room);
 write!(set_status(desktop::StatusInput) -> clinicdesk_store::Appointment = set_status);
@@ -234,6 +241,13 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         check_day_eligibility,
         payer_settings,
         set_payer_settings,
+        billing_overview,
+        claim_view,
+        search_codes,
+        save_claim,
+        submit_claims,
+        post_billing_file,
+        set_fee,
         room,
         set_status,
         open_encounter,

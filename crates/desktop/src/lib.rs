@@ -7,6 +7,7 @@
 //! rules (idle lock, roles, plain-language errors) hold for every caller.
 
 mod admin;
+mod billing;
 mod clinical;
 mod clock;
 mod desk;
@@ -20,6 +21,10 @@ mod sync_worker;
 mod updates;
 mod views;
 
+pub use billing::{
+    BillingFileInput, BillingOverview, ClaimIdsInput, ClaimInput, ClaimView, CodeMatch,
+    CodeSearchInput, FeeInput, SubmitReport,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use desk::{demo_spec, Desk, SharedUnlock};
 pub use eligibility::{

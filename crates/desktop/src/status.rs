@@ -23,6 +23,7 @@ pub enum Home {
     FlowBoard,
     MyDay,
     Audit,
+    Billing,
 }
 
 impl Home {
@@ -33,13 +34,15 @@ impl Home {
             Some("flow-board") => return Home::FlowBoard,
             Some("my-day") if role.allows(Permission::EncounterOpen) => return Home::MyDay,
             Some("audit") if role.allows(Permission::AuditRead) => return Home::Audit,
+            Some("billing") if role.allows(Permission::Billing) => return Home::Billing,
             _ => {}
         }
         match role {
             Role::FrontDesk => Home::Calendar,
             Role::Physician => Home::MyDay,
-            // Nurses room patients for every provider; billers follow visits.
-            Role::Nurse | Role::Biller => Home::FlowBoard,
+            // Nurses room patients for every provider.
+            Role::Nurse => Home::FlowBoard,
+            Role::Biller => Home::Billing,
             Role::Admin => Home::Audit,
         }
     }
@@ -58,6 +61,7 @@ pub struct Can {
     pub read_audit: bool,
     pub register_patients: bool,
     pub edit_coverage: bool,
+    pub bill: bool,
 }
 
 impl Can {
@@ -73,6 +77,7 @@ impl Can {
             read_audit: a(Permission::AuditRead),
             register_patients: a(Permission::PatientWrite),
             edit_coverage: a(Permission::CoverageWrite),
+            bill: a(Permission::Billing),
         }
     }
 }
@@ -130,6 +135,11 @@ mod tests {
             Home::MyDay
         );
         assert_eq!(Home::for_user(Role::Admin, None), Home::Audit);
+        assert_eq!(Home::for_user(Role::Biller, None), Home::Billing);
+        assert_eq!(
+            Home::for_user(Role::Nurse, Some("billing")),
+            Home::FlowBoard
+        );
         assert_eq!(
             Home::for_user(Role::Admin, Some("flow-board")),
             Home::FlowBoard

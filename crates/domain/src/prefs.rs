@@ -53,7 +53,14 @@ pub const PREFERENCES: &[PrefSpec] = &[
         key: "home-view",
         description: "Screen shown after login",
         default: "role-default",
-        rule: PrefRule::OneOf(&["role-default", "calendar", "flow-board", "my-day", "audit"]),
+        rule: PrefRule::OneOf(&[
+            "role-default",
+            "calendar",
+            "flow-board",
+            "my-day",
+            "audit",
+            "billing",
+        ]),
     },
     PrefSpec {
         key: "idle-lock-minutes",

@@ -943,3 +943,151 @@ impl Store {
         Ok(rows)
     }
 }
+
+/// A finished visit with no open claim yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnbilledVisit {
+    pub encounter_id: String,
+    pub patient_id: String,
+    pub patient_name: String,
+    pub provider_name: String,
+    pub service_date: String,
+    pub reason: Option<String>,
+    /// The primary payer, if the patient has one.
+    pub payer_name: Option<String>,
+}
+
+/// A claim with the names a worklist shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClaimRow {
+    #[serde(flatten)]
+    pub claim: Claim,
+    pub patient_name: String,
+    pub payer_name: String,
+}
+
+impl Store {
+    /// Finished encounters without an open claim, newest first (audited as
+    /// one list view).
+    pub fn unbilled_visits(
+        &mut self,
+        session: &Session,
+        limit: usize,
+    ) -> Result<Vec<UnbilledVisit>> {
+        session.require(Permission::Billing)?;
+        let zone = self.zone();
+        let rows: Vec<(UnbilledVisit, i64)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT e.id, e.patient_id, p.family_name || ', ' || p.given_name,
+                        pr.given_name || ' ' || pr.family_name, e.started_at, e.reason,
+                        (SELECT c.payer_name FROM coverages c WHERE c.patient_id = e.patient_id AND c.active = 1 AND c.priority = 1)
+                 FROM encounters e
+                 JOIN patients p ON p.id = e.patient_id
+                 JOIN providers pr ON pr.id = e.provider_id
+                 WHERE e.status = 'finished' AND NOT EXISTS (
+                   SELECT 1 FROM claims c WHERE c.encounter_id = e.id AND c.status NOT IN ('void', 'rejected', 'denied'))
+                 ORDER BY e.started_at DESC, e.id LIMIT ?1",
+            )?
+            .query_map([limit as i64], |r| {
+                Ok((
+                    UnbilledVisit {
+                        encounter_id: r.get(0)?,
+                        patient_id: r.get(1)?,
+                        patient_name: r.get(2)?,
+                        provider_name: r.get(3)?,
+                        service_date: String::new(),
+                        reason: r.get(5)?,
+                        payer_name: r.get(6)?,
+                    },
+                    r.get::<_, i64>(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let visits: Vec<UnbilledVisit> = rows
+            .into_iter()
+            .map(|(mut v, at)| {
+                v.service_date = zone.local_date(at).to_string();
+                v
+            })
+            .collect();
+        self.write(session, |tx| {
+            tx.audit(
+                Entry::new("claim", "list-unbilled").detail(format!("{} visits", visits.len())),
+            )
+        })?;
+        Ok(visits)
+    }
+
+    /// Claims with patient and payer names, newest first (audited as one
+    /// list view).
+    pub fn claim_rows(&mut self, session: &Session, limit: usize) -> Result<Vec<ClaimRow>> {
+        session.require(Permission::Billing)?;
+        let cols: String = CLAIM_COLS
+            .split(", ")
+            .map(|c| format!("cl.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows: Vec<ClaimRow> = self
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT {cols}, p.family_name || ', ' || p.given_name, cv.payer_name
+                 FROM claims cl JOIN patients p ON p.id = cl.patient_id JOIN coverages cv ON cv.id = cl.coverage_id
+                 ORDER BY cl.created_at DESC, cl.id DESC LIMIT ?1"
+            ))?
+            .query_map([limit as i64], |r| {
+                Ok(ClaimRow { claim: read_claim(r)?, patient_name: r.get(19)?, payer_name: r.get(20)? })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        self.write(session, |tx| {
+            tx.audit(Entry::new("claim", "list").detail(format!("{} claims", rows.len())))
+        })?;
+        Ok(rows)
+    }
+
+    /// ICD-10-CM codes by code prefix or words of the description,
+    /// billable codes first.
+    pub fn search_icd10cm(&self, query: &str, limit: usize) -> Result<Vec<(String, bool, String)>> {
+        let q = query.trim();
+        if q.is_empty() {
+            return Ok(Vec::new());
+        }
+        let code = normalize_icd10(q);
+        let words: Vec<String> = q
+            .split_whitespace()
+            .map(|w| format!("%{}%", w.to_lowercase()))
+            .collect();
+        let mut out: Vec<(String, bool, String)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT code, billable, description FROM icd10cm_codes WHERE code >= ?1 AND code < ?1 || 'ZZZZZZZZ'
+                 ORDER BY length(code), code LIMIT ?2",
+            )?
+            .query_map((&code, limit as i64), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        if out.len() < limit && !words.is_empty() {
+            let mut sql = String::from(
+                "SELECT code, billable, description FROM icd10cm_codes WHERE billable = 1",
+            );
+            for i in 0..words.len() {
+                sql.push_str(&format!(" AND lower(description) LIKE ?{}", i + 1));
+            }
+            sql.push_str(&format!(
+                " ORDER BY length(description), code LIMIT {}",
+                limit - out.len()
+            ));
+            let mut stmt = self.conn().prepare(&sql)?;
+            let params: Vec<&dyn rusqlite::ToSql> =
+                words.iter().map(|w| w as &dyn rusqlite::ToSql).collect();
+            let more = stmt
+                .query_map(params.as_slice(), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<(String, bool, String)>>>()?;
+            for m in more {
+                if !out.iter().any(|o| o.0 == m.0) {
+                    out.push(m);
+                }
+            }
+        }
+        Ok(out)
+    }
+}

@@ -43,8 +43,8 @@ pub mod views;
 pub use booking::{Appointment, BookingRequest, NextAvailableQuery, OpenTime, RecordedAppointment};
 pub use changes::Change;
 pub use claims::{
-    Batch, Claim, ClaimDraft, ClaimLine, Fee, LineDraft, PaymentPosting, PostedAdjustment,
-    PostedPayment,
+    Batch, Claim, ClaimDraft, ClaimLine, ClaimRow, Fee, LineDraft, PaymentPosting,
+    PostedAdjustment, PostedPayment, UnbilledVisit,
 };
 pub use directory::{
     AppointmentType, Location, NewAppointmentType, NewLocation, NewProvider, Provider, Room,

@@ -4,7 +4,7 @@
 import { invoke } from '@tauri-apps/api/core';
 
 export type Role = 'front-desk' | 'physician' | 'nurse' | 'biller' | 'admin';
-export type Home = 'calendar' | 'flow-board' | 'my-day' | 'audit';
+export type Home = 'calendar' | 'flow-board' | 'my-day' | 'audit' | 'billing';
 export type AppointmentStatus =
   | 'booked' | 'confirmed' | 'arrived' | 'roomed' | 'with-provider'
   | 'completed' | 'cancelled' | 'no-show';
@@ -50,7 +50,7 @@ export interface AppStatus {
   can: {
     book: boolean; check_in: boolean; room: boolean; write_notes: boolean;
     sign_notes: boolean; manage_users: boolean; read_audit: boolean;
-    register_patients: boolean; edit_coverage: boolean;
+    register_patients: boolean; edit_coverage: boolean; bill: boolean;
   };
 }
 
@@ -160,6 +160,30 @@ export interface PayerSettings {
 export interface PayerSettingsInput {
   billing: BillingProvider | null; connections: (PayerConnection & { password: string | null })[];
 }
+
+export interface ClaimLine { code: string; modifiers: string[]; units: number; charge_cents: number; pointers: number[] }
+export type ClaimStatus = 'draft' | 'submitted' | 'accepted' | 'rejected' | 'paid' | 'partial' | 'denied' | 'void';
+export interface Claim {
+  id: string; encounter_id: string; patient_id: string; coverage_id: string; provider_id: string; service_date: string;
+  diagnoses: string[]; lines: ClaimLine[]; total_charge_cents: number; status: ClaimStatus; status_detail: string | null;
+  batch_id: string | null; submitted_at: number | null; payer_claim_number: string | null;
+  paid_cents: number; adjusted_cents: number; patient_resp_cents: number; created_at: number; created_by: string;
+}
+export interface ClaimRow extends Claim { patient_name: string; payer_name: string }
+export interface UnbilledVisit {
+  encounter_id: string; patient_id: string; patient_name: string; provider_name: string; service_date: string;
+  reason: string | null; payer_name: string | null;
+}
+export interface Denial { claim_id: string; patient_id: string; service_date: string; status: ClaimStatus; total_charge_cents: number; reasons: string[] }
+export interface Aging { buckets: { label: string; claims: number; cents: number }[]; total_cents: number }
+export interface Fee { id: string; code: string; modifier: string; description: string; charge_cents: number }
+export interface BillingOverview {
+  to_bill: UnbilledVisit[]; claims: ClaimRow[]; denials: Denial[]; aging: Aging; fees: Fee[]; codes_loaded: number;
+}
+export interface Problem { field: string; message: string }
+export interface ClaimView { claim: Claim; problems: Problem[] }
+export interface LineDraft { code: string; modifiers: string[]; units: number; pointers: number[] }
+export interface CodeMatch { code: string; billable: boolean; description: string }
 
 export interface CoverageInput {
   priority?: number; payer_name: string; payer_id: string; member_id: string;
@@ -314,6 +338,16 @@ export const api = {
   /** Tomorrow when `date` is null. */
   checkDayEligibility: (date: string | null = null) => call<DayEligibilityReport>('check_day_eligibility', { input: { date } }),
   payerSettings: () => call<PayerSettings>('payer_settings'),
+  billingOverview: () => call<BillingOverview>('billing_overview'),
+  claimView: (id: string) => call<ClaimView>('claim_view', { input: { id } }),
+  searchCodes: (query: string) => call<CodeMatch[]>('search_codes', { input: { query } }),
+  /** Drafts a claim (no claim_id) or rewrites a draft; returns it scrubbed. */
+  saveClaim: (input: { claim_id: string | null; encounter_id: string; diagnoses: string[]; lines: LineDraft[] }) =>
+    call<ClaimView>('save_claim', { input }),
+  submitClaims: (ids: string[]) => call<{ files: string[]; message: string }>('submit_claims', { input: { ids } }),
+  /** An 835 to post, or 999/277CA acknowledgements; returns what happened in a sentence. */
+  postBillingFile: (name: string, text: string) => call<string>('post_billing_file', { input: { name, text } }),
+  setFee: (input: { code: string; modifier: string | null; description: string; charge_cents: number }) => call<Fee>('set_fee', { input }),
   setPayerSettings: (input: PayerSettingsInput) => call<PayerSettings>('set_payer_settings', { input }),
   room: (id: string, room_id: string | null) => call<Appointment>('room', { input: { id, room_id } }),
   /** confirmed, with-provider, completed. */

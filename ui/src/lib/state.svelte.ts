@@ -5,7 +5,7 @@ import { api, AppError, type AppStatus, type Directory, type Home } from './api'
 import { applyPreferences } from './theme';
 import { todayIn } from './format';
 
-export type ScreenName = 'calendar' | 'flow-board' | 'my-day' | 'audit' | 'users' | 'preferences' | 'encounter' | 'conflicts';
+export type ScreenName = 'calendar' | 'flow-board' | 'my-day' | 'audit' | 'users' | 'preferences' | 'encounter' | 'conflicts' | 'billing';
 export interface Route { name: ScreenName; appointmentId?: string; from?: ScreenName }
 
 export interface Toast { id: number; text: string; kind: 'info' | 'error' }
@@ -14,6 +14,7 @@ export interface NavItem { name: Exclude<ScreenName, 'encounter' | 'conflicts'>;
 
 const LABELS: Record<NavItem['name'], string> = {
   calendar: 'Calendar', 'flow-board': 'Flow board', 'my-day': 'My day', audit: 'Audit', users: 'Users', preferences: 'Preferences',
+  billing: 'Billing',
 };
 
 export function navFor(status: AppStatus | null): NavItem[] {
@@ -23,7 +24,7 @@ export function navFor(status: AppStatus | null): NavItem[] {
     case 'front-desk': names = ['calendar', 'flow-board']; break;
     case 'physician': case 'nurse': names = ['my-day', 'flow-board']; break;
     case 'admin': names = ['audit', 'users', 'calendar', 'flow-board']; break;
-    case 'biller': names = ['flow-board']; break;
+    case 'biller': names = ['billing', 'flow-board']; break;
     default: names = [];
   }
   if (status?.can.read_audit && !names.includes('audit')) names.push('audit');

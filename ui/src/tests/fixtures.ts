@@ -13,7 +13,7 @@ export function status(over: Partial<AppStatus> = {}): AppStatus {
     idle_lock_minutes: 5,
     can: {
       book: true, check_in: true, room: true, write_notes: false, sign_notes: false, manage_users: false,
-      read_audit: false, register_patients: true, edit_coverage: true,
+      read_audit: false, register_patients: true, edit_coverage: true, bill: false,
     },
     ...over,
   };

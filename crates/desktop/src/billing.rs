@@ -1,0 +1,268 @@
+//! The biller's screen: visits to bill, claims with what the scrubber
+//! says, submission as 837P files, posting of 835/999/277CA files, the
+//! denials worklist and A/R aging.
+
+use crate::desk::Desk;
+use crate::error::DeskError;
+use crate::Result;
+use clinicdesk_billing::{Aging, BillingError, Denial, Problem};
+use clinicdesk_store::{ClaimDraft, ClaimRow, Fee, LineDraft, UnbilledVisit};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BillingOverview {
+    pub to_bill: Vec<UnbilledVisit>,
+    pub claims: Vec<ClaimRow>,
+    pub denials: Vec<Denial>,
+    pub aging: Aging,
+    pub fees: Vec<Fee>,
+    /// How many ICD-10-CM codes are loaded (0: diagnoses cannot be checked).
+    pub codes_loaded: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClaimInput {
+    /// Set to change a draft; empty to draft a new claim.
+    #[serde(default)]
+    pub claim_id: Option<String>,
+    pub encounter_id: String,
+    pub diagnoses: Vec<String>,
+    pub lines: Vec<LineDraft>,
+}
+
+/// A claim and what keeps it from being sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimView {
+    pub claim: clinicdesk_store::Claim,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClaimIdsInput {
+    pub ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubmitReport {
+    /// Where each batch's 837P was written, for upload to the clearinghouse.
+    pub files: Vec<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BillingFileInput {
+    /// The file's name, for messages.
+    pub name: String,
+    /// Its content: an 835, or 999 and 277CA acknowledgements.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FeeInput {
+    pub code: String,
+    #[serde(default)]
+    pub modifier: Option<String>,
+    pub description: String,
+    pub charge_cents: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CodeSearchInput {
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeMatch {
+    /// With the dot: J20.9.
+    pub code: String,
+    pub billable: bool,
+    pub description: String,
+}
+
+fn billing_error(e: BillingError) -> DeskError {
+    match e {
+        BillingError::Store(s) => s.into(),
+        other => DeskError::invalid(other.to_string()),
+    }
+}
+
+fn money(cents: i64) -> String {
+    format!("${}.{:02}", cents / 100, cents.rem_euclid(100))
+}
+
+impl Desk {
+    pub fn billing_overview(&mut self) -> Result<BillingOverview> {
+        let now = self.now_seconds();
+        let (store, session) = self.session()?;
+        Ok(BillingOverview {
+            to_bill: store.unbilled_visits(&session, 200)?,
+            claims: store.claim_rows(&session, 500)?,
+            denials: clinicdesk_billing::denials(store, &session).map_err(billing_error)?,
+            aging: clinicdesk_billing::aging(store, &session, now).map_err(billing_error)?,
+            fees: store.fees(&session)?,
+            codes_loaded: store.icd10cm_count()?,
+        })
+    }
+
+    /// Drafts a claim, or rewrites a draft, and scrubs it.
+    pub fn save_claim(&mut self, input: &ClaimInput) -> Result<ClaimView> {
+        let (store, session) = self.session()?;
+        let draft = ClaimDraft {
+            encounter_id: input.encounter_id.clone(),
+            diagnoses: input.diagnoses.clone(),
+            lines: input.lines.clone(),
+        };
+        let claim = match crate::inputs::filled(&input.claim_id) {
+            Some(id) => store.update_claim(&session, &id, &draft)?,
+            None => store.create_claim(&session, &draft)?,
+        };
+        let today = store.zone().today();
+        let problems =
+            clinicdesk_billing::scrub(store, &session, &claim.id, today).map_err(billing_error)?;
+        Ok(ClaimView { claim, problems })
+    }
+
+    pub fn claim_view(&mut self, input: &crate::IdInput) -> Result<ClaimView> {
+        let (store, session) = self.session()?;
+        let claim = store.claim(&session, &input.id)?;
+        let problems = if claim.status == "draft" {
+            let today = store.zone().today();
+            clinicdesk_billing::scrub(store, &session, &claim.id, today).map_err(billing_error)?
+        } else {
+            Vec::new()
+        };
+        Ok(ClaimView { claim, problems })
+    }
+
+    /// Sends clean drafts: each batch's 837P goes to `claims-out/` in the
+    /// clinic's data folder, for the clearinghouse.
+    pub fn submit_claims(&mut self, input: &ClaimIdsInput) -> Result<SubmitReport> {
+        let out = self.dir().join("claims-out");
+        let (store, session) = self.session()?;
+        let today = store.zone().today();
+        let batches = clinicdesk_billing::submit(store, &session, &input.ids, today)
+            .map_err(billing_error)?;
+        std::fs::create_dir_all(&out).map_err(|e| {
+            DeskError::new(
+                "io",
+                format!("The folder {} could not be made: {e}.", out.display()),
+            )
+        })?;
+        let mut files = Vec::new();
+        let mut claims = 0;
+        let mut total = 0;
+        for b in &batches {
+            let f = out.join(format!("837p-{:09}.x12", b.control_number));
+            std::fs::write(&f, &b.x12).map_err(|e| {
+                DeskError::new(
+                    "io",
+                    format!(
+                        "Batch {} was recorded but its file could not be written ({e}); write it again from the claims list.",
+                        b.control_number
+                    ),
+                )
+            })?;
+            files.push(f.display().to_string());
+            claims += b.claim_count;
+            total += b.total_cents;
+        }
+        let message = format!(
+            "{claims} claim{} ({}) in {} batch{}, saved for the clearinghouse in {}.",
+            if claims == 1 { "" } else { "s" },
+            money(total),
+            batches.len(),
+            if batches.len() == 1 { "" } else { "es" },
+            out.display()
+        );
+        Ok(SubmitReport { files, message })
+    }
+
+    /// Posts an 835, or applies 999/277CA acknowledgements.
+    pub fn post_billing_file(&mut self, input: &BillingFileInput) -> Result<String> {
+        let (store, session) = self.session()?;
+        let bytes = input.text.as_bytes();
+        let is_835 = input.text.contains("ST*835") || input.text.contains("~ST*835");
+        if is_835 {
+            let reports = clinicdesk_billing::post_remittance(store, &session, bytes)
+                .map_err(billing_error)?;
+            Ok(reports
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}: payment {} of {} posted to {} claim{}{}{}.",
+                        r.payer,
+                        r.trace_number,
+                        money(r.payment_cents),
+                        r.payments.len() - r.unmatched,
+                        if r.payments.len() - r.unmatched == 1 {
+                            ""
+                        } else {
+                            "s"
+                        },
+                        if r.unmatched > 0 {
+                            format!("; {} not matched to a claim", r.unmatched)
+                        } else {
+                            String::new()
+                        },
+                        if r.already_posted > 0 {
+                            format!("; {} already posted before", r.already_posted)
+                        } else {
+                            String::new()
+                        },
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" "))
+        } else {
+            let r = clinicdesk_billing::apply_acknowledgments(store, &session, bytes)
+                .map_err(billing_error)?;
+            let accepted = r.claims.iter().filter(|(_, ok)| *ok).count();
+            let mut parts = Vec::new();
+            for (control, status) in &r.batches {
+                parts.push(format!(
+                    "batch {control} {}",
+                    match status.as_str() {
+                        "A" => "accepted",
+                        "E" => "accepted with errors",
+                        "P" => "partly accepted",
+                        _ => "rejected",
+                    }
+                ));
+            }
+            if !r.claims.is_empty() {
+                parts.push(format!(
+                    "{accepted} claim(s) accepted, {} rejected",
+                    r.claims.len() - accepted
+                ));
+            }
+            if !r.unknown.is_empty() {
+                parts.push(format!("not known here: {}", r.unknown.join(", ")));
+            }
+            Ok(format!("{}: {}.", input.name, parts.join("; ")))
+        }
+    }
+
+    pub fn set_fee(&mut self, input: &FeeInput) -> Result<Fee> {
+        let (store, session) = self.session()?;
+        Ok(store.set_fee(
+            &session,
+            &input.code,
+            input.modifier.as_deref(),
+            &input.description,
+            input.charge_cents,
+        )?)
+    }
+
+    pub fn search_codes(&mut self, input: &CodeSearchInput) -> Result<Vec<CodeMatch>> {
+        let (store, _) = self.session()?;
+        Ok(store
+            .search_icd10cm(&input.query, 20)?
+            .into_iter()
+            .map(|(code, billable, description)| CodeMatch {
+                code: clinicdesk_store::claims::display_icd10(&code),
+                billable,
+                description,
+            })
+            .collect())
+    }
+}

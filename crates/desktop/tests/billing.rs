@@ -1,0 +1,263 @@
+//! The biller's screen below the window: a finished visit shows up to
+//! bill, is coded and scrubbed, sent (the 837P lands in the clinic's
+//! `claims-out` folder), and paid by an 835 posted from a file. Needs the
+//! ICD-10-CM code set from scripts/fetch-code-sets.sh.
+
+use clinicdesk_demo::morning_zone;
+use clinicdesk_desktop::*;
+use clinicdesk_domain::Role;
+use clinicdesk_keys::Keychain;
+use clinicdesk_store::{
+    BillingProvider, LineDraft, NewUser, PayerConnection, PayerSettings, Store, Unlock,
+};
+use std::path::PathBuf;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn login(desk: &mut Desk, user: &str) {
+    desk.lock(false);
+    desk.login(&LoginInput {
+        username: user.into(),
+        password: PASSWORD.into(),
+        store_passphrase: None,
+    })
+    .unwrap_or_else(|e| panic!("{user} logs in: {e}"));
+}
+
+fn code_set() -> Option<PathBuf> {
+    let dir = std::env::var_os("CLINICDESK_TEST_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/fetched")
+        });
+    let f = dir.join("icd10cm/icd10cm.tsv");
+    if f.is_file() {
+        return Some(f);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is missing; run scripts/fetch-code-sets.sh",
+        f.display()
+    );
+    None
+}
+
+#[test]
+fn a_visit_is_coded_sent_and_paid_from_the_billing_screen() {
+    let Some(codes) = code_set() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    clinicdesk_demo::open_all_day(dir.path(), morning_zone(), Keychain::default(), PASSWORD)
+        .unwrap();
+    {
+        let mut store = Store::open(dir.path(), &Unlock::default()).unwrap();
+        let admin = store.login("admin", PASSWORD).unwrap();
+        store
+            .add_user(
+                &admin,
+                NewUser {
+                    username: "bill".into(),
+                    display_name: "Bea Biller".into(),
+                    role: Role::Biller,
+                    password: PASSWORD.into(),
+                    provider_id: None,
+                },
+            )
+            .unwrap();
+        store
+            .set_payer_settings(
+                &admin,
+                PayerSettings {
+                    billing: Some(BillingProvider {
+                        organization_name: "Harbour Family Practice".into(),
+                        npi: "1234567893".into(),
+                        tax_id: Some("123456789".into()),
+                        address_line: Some("1 Harbour Street".into()),
+                        city: Some("Portland".into()),
+                        state: Some("ME".into()),
+                        postal_code: Some("04101".into()),
+                        phone: Some("207-555-0100".into()),
+                    }),
+                    connections: vec![PayerConnection {
+                        name: "Harbour Hub".into(),
+                        endpoint: "https://core.example.org/claims".into(),
+                        sender_id: "CLINIC01".into(),
+                        receiver_id: "CLEARINGHOUSE".into(),
+                        username: "clinic".into(),
+                        payer_ids: vec![],
+                        timeout_secs: 30,
+                        test: true,
+                    }],
+                },
+            )
+            .unwrap();
+        let biller = store.login("bill", PASSWORD).unwrap();
+        let rows = std::fs::read_to_string(&codes)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.splitn(3, '\t').collect();
+                (f[0].to_string(), f[1] == "1", f[2].to_string())
+            })
+            .collect::<Vec<_>>();
+        store.import_icd10cm(&biller, rows, "icd10cm.tsv").unwrap();
+    }
+    let mut desk = Desk::new(dir.path(), Keychain::default());
+
+    // The visit: booked, checked in, seen, finished.
+    login(&mut desk, "reception");
+    let patient = desk
+        .register_patient(&RegisterInput {
+            patient: PatientFields {
+                given_name: "Ada".into(),
+                family_name: "Quill".into(),
+                birth_date: "1980-02-29".into(),
+                sex: Some("female".into()),
+                address_line: Some("12 Wharf Road".into()),
+                city: Some("Portland".into()),
+                state: Some("ME".into()),
+                postal_code: Some("04101".into()),
+                ..Default::default()
+            },
+            coverage: Some(CoverageFields {
+                payer_name: "Acme Health".into(),
+                payer_id: "ACME1".into(),
+                member_id: "M100".into(),
+                ..Default::default()
+            }),
+        })
+        .unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let slot = desk.day_board(&DayInput::default()).unwrap().columns[0]
+        .slots
+        .iter()
+        .find(|s| s.slot.starts_at > now && s.slot.booked < s.slot.capacity)
+        .unwrap()
+        .slot
+        .id
+        .clone();
+    let visit = desk
+        .book(&BookingInput {
+            patient_id: patient.id.clone(),
+            slot_id: Some(slot),
+            ..Default::default()
+        })
+        .unwrap();
+    desk.check_in(&IdInput {
+        id: visit.id.clone(),
+    })
+    .unwrap();
+    login(&mut desk, "drhale");
+    let enc = desk
+        .open_encounter(&AppointmentRef {
+            appointment_id: visit.id.clone(),
+        })
+        .unwrap();
+    desk.finish_encounter(&EncounterRef {
+        encounter_id: enc.encounter.id.clone(),
+    })
+    .unwrap();
+    let e = desk.billing_overview().unwrap_err();
+    assert_eq!(e.kind, "denied");
+
+    // The biller: the visit is waiting to be billed.
+    login(&mut desk, "bill");
+    assert_eq!(desk.status().home, Some(Home::Billing));
+    let overview = desk.billing_overview().unwrap();
+    assert_eq!(overview.to_bill.len(), 1);
+    assert_eq!(
+        overview.to_bill[0].payer_name.as_deref(),
+        Some("Acme Health")
+    );
+    assert!(overview.codes_loaded > 90_000);
+    let found = desk
+        .search_codes(&CodeSearchInput {
+            query: "acute bronchitis unspecified".into(),
+        })
+        .unwrap();
+    assert_eq!(found[0].code, "J20.9", "{found:?}");
+
+    desk.set_fee(&FeeInput {
+        code: "99213".into(),
+        modifier: None,
+        description: "Office visit".into(),
+        charge_cents: 12_500,
+    })
+    .unwrap();
+    let line = LineDraft {
+        code: "99213".into(),
+        units: 1,
+        ..Default::default()
+    };
+    let draft = desk
+        .save_claim(&ClaimInput {
+            claim_id: None,
+            encounter_id: enc.encounter.id.clone(),
+            diagnoses: vec!["J20".into()],
+            lines: vec![line.clone()],
+        })
+        .unwrap();
+    assert!(
+        draft.problems[0].message.contains("is a category"),
+        "{:?}",
+        draft.problems
+    );
+    let clean = desk
+        .save_claim(&ClaimInput {
+            claim_id: Some(draft.claim.id.clone()),
+            encounter_id: enc.encounter.id.clone(),
+            diagnoses: vec!["J20.9".into()],
+            lines: vec![line],
+        })
+        .unwrap();
+    assert!(clean.problems.is_empty(), "{:?}", clean.problems);
+    assert!(desk.billing_overview().unwrap().to_bill.is_empty());
+
+    let sent = desk
+        .submit_claims(&ClaimIdsInput {
+            ids: vec![clean.claim.id.clone()],
+        })
+        .unwrap();
+    assert!(
+        sent.message.starts_with("1 claim ($125.00) in 1 batch"),
+        "{}",
+        sent.message
+    );
+    let x12 = std::fs::read_to_string(&sent.files[0]).unwrap();
+    assert!(
+        x12.contains(&format!("CLM*{}*125", clean.claim.id)),
+        "{x12}"
+    );
+    assert!(sent.files[0].starts_with(&dir.path().join("claims-out").display().to_string()));
+
+    let era = format!(
+        "ISA*00*          *00*          *ZZ*CLEARINGHOUSE  *ZZ*CLINIC01       *261122*1200*^*00501*000000001*0*T*:~\
+         GS*HP*CLEARINGHOUSE*CLINIC01*20261122*1200*1*X*005010X221A1~ST*835*0001~\
+         BPR*I*100*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20261122~\
+         TRN*1*EFT0001*1512345678~N1*PR*ACME HEALTH~N3*1 PAYER WAY~N4*HARTFORD*CT*06101~\
+         PER*BL*CLAIMS*TE*8005551212~N1*PE*HARBOUR FAMILY PRACTICE*XX*1234567893~LX*1~\
+         CLP*{}*1*125*100*25*12*PAYER100~NM1*QC*1*QUILL*ADA****MI*M100~CAS*PR*3*25~\
+         SE*13*0001~GE*1*1~IEA*1*000000001~",
+        clean.claim.id
+    );
+    let said = desk
+        .post_billing_file(&BillingFileInput {
+            name: "era.835".into(),
+            text: era,
+        })
+        .unwrap();
+    assert!(
+        said.contains("payment EFT0001 of $100.00 posted to 1 claim"),
+        "{said}"
+    );
+    let after = desk.billing_overview().unwrap();
+    assert_eq!(after.claims[0].claim.status, "paid");
+    assert_eq!(after.aging.total_cents, 0);
+    let bad = desk
+        .post_billing_file(&BillingFileInput {
+            name: "notes.txt".into(),
+            text: "hello".into(),
+        })
+        .unwrap_err();
+    assert_eq!(bad.kind, "invalid");
+    assert!(bad.message.contains("not X12"), "{}", bad.message);
+}

@@ -1,0 +1,82 @@
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import Billing from '../screens/Billing.svelte';
+import { app, navFor } from '../lib/state.svelte';
+import type { BillingOverview, ClaimRow } from '../lib/api';
+import { status } from './fixtures';
+
+const biller = () => status({
+  session: { user_id: 'u', username: 'bill', display_name: 'Bea Biller', role: 'biller', provider_id: null },
+  home: 'billing',
+});
+
+beforeEach(() => app.setStatus(biller()));
+afterEach(() => {
+  clearMocks();
+  app.reset();
+});
+
+function claimRow(over: Partial<ClaimRow> = {}): ClaimRow {
+  return {
+    id: 'c1', encounter_id: 'e1', patient_id: 'p1', coverage_id: 'cv1', provider_id: 'pr1', service_date: '2026-11-20',
+    diagnoses: ['J209'], lines: [{ code: '99213', modifiers: [], units: 1, charge_cents: 12500, pointers: [1] }],
+    total_charge_cents: 12500, status: 'draft', status_detail: null, batch_id: null, submitted_at: null,
+    payer_claim_number: null, paid_cents: 0, adjusted_cents: 0, patient_resp_cents: 0, created_at: 1, created_by: 'Bea',
+    patient_name: 'Quill, Ada', payer_name: 'Acme Health', ...over,
+  };
+}
+
+test('billers land on billing and see it first in the menu', () => {
+  expect(navFor(biller()).map((n) => n.name)).toEqual(['billing', 'flow-board', 'preferences']);
+});
+
+test('a visit is coded, the scrubber speaks, and clean drafts are sent', async () => {
+  let overview: BillingOverview = {
+    to_bill: [{ encounter_id: 'e1', patient_id: 'p1', patient_name: 'Quill, Ada', provider_name: 'Rowan Hale', service_date: '2026-11-20', reason: 'Cough', payer_name: 'Acme Health' }],
+    claims: [], denials: [], fees: [{ id: 'f1', code: '99213', modifier: '', description: 'Office visit', charge_cents: 12500 }],
+    aging: { buckets: [{ label: '0–30 days', claims: 0, cents: 0 }], total_cents: 0 }, codes_loaded: 98147,
+  };
+  const saved: unknown[] = [];
+  const sent: unknown[] = [];
+  mockIPC((cmd, args) => {
+    const input = (args as { input?: unknown })?.input;
+    if (cmd === 'billing_overview') return overview;
+    if (cmd === 'search_codes') return [{ code: 'J20.9', billable: true, description: 'Acute bronchitis, unspecified' }];
+    if (cmd === 'save_claim') {
+      saved.push(input);
+      const dx = (input as { diagnoses: string[] }).diagnoses[0];
+      const problems = dx === 'J20' ? [{ field: 'diagnosis', message: 'J20 (Acute bronchitis) is a category, not a billable code; choose a more specific code such as J20.0.' }] : [];
+      overview = { ...overview, to_bill: [], claims: [claimRow()] };
+      return { claim: claimRow(), problems };
+    }
+    if (cmd === 'submit_claims') {
+      sent.push(input);
+      overview = { ...overview, claims: [claimRow({ status: 'submitted', status_detail: 'sent in batch 1' })] };
+      return { files: ['/data/claims-out/837p-000000001.x12'], message: '1 claim ($125.00) in 1 batch, saved for the clearinghouse in /data/claims-out.' };
+    }
+  });
+  render(Billing);
+  await waitFor(() => expect(screen.getAllByTestId('unbilled-visit')).toHaveLength(1));
+  await fireEvent.click(screen.getByTestId('code-visit'));
+  const dx = screen.getByTestId('claim-dx') as HTMLInputElement;
+  await fireEvent.input(dx, { target: { value: 'J20' } });
+  await fireEvent.click(screen.getByTestId('claim-save'));
+  await waitFor(() => expect(screen.getByTestId('claim-problems').textContent).toContain('is a category'));
+  expect(saved[0]).toEqual({ claim_id: null, encounter_id: 'e1', diagnoses: ['J20'], lines: [{ code: '99213', units: 1, modifiers: [], pointers: [1] }] });
+
+  await fireEvent.input(dx, { target: { value: 'J20.9' } });
+  await fireEvent.click(screen.getByTestId('claim-save'));
+  await waitFor(() => expect(screen.getByTestId('claim-clean')).toBeTruthy());
+  // The second save rewrites the same draft.
+  expect((saved[1] as { claim_id: string }).claim_id).toBe('c1');
+
+  await fireEvent.click(screen.getByText('Close'));
+  await fireEvent.click(screen.getByTestId('billing-tab-claims'));
+  await waitFor(() => expect(screen.getAllByTestId('claim-row')).toHaveLength(1));
+  await fireEvent.click(screen.getByLabelText('Select the claim for Quill, Ada'));
+  await fireEvent.click(screen.getByTestId('claims-submit'));
+  await waitFor(() => expect(screen.getByTestId('billing-note').textContent).toContain('saved for the clearinghouse'));
+  expect(sent).toEqual([{ ids: ['c1'] }]);
+  await waitFor(() => expect(screen.getByTestId('claim-row').dataset.status).toBe('submitted'));
+});
