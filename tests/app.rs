@@ -9,7 +9,7 @@ mod webdriver;
 
 use clinicdesk_demo::{morning_zone, open_all_day};
 use clinicdesk_keys::Keychain;
-use clinicdesk_store::{BillingProvider, PayerConnection, PayerSettings, Store, Unlock};
+use clinicdesk_store::{Store, Unlock};
 use std::path::Path;
 use std::time::Duration;
 use webdriver::{driver, screenshots, Session};
@@ -67,27 +67,7 @@ fn clearinghouse(data: &Path) -> tokio::runtime::Runtime {
     let mut store = Store::open(data, &Unlock::default()).unwrap();
     let admin = store.login("admin", PASSWORD).unwrap();
     store
-        .set_payer_settings(
-            &admin,
-            PayerSettings {
-                billing: Some(BillingProvider {
-                    organization_name: "Harbour Family Practice".into(),
-                    npi: "1234567893".into(),
-                    tax_id: None,
-                    ..Default::default()
-                }),
-                connections: vec![PayerConnection {
-                    name,
-                    endpoint: url,
-                    sender_id: "CLINIC01".into(),
-                    receiver_id: "CLEARINGHOUSE".into(),
-                    username: "clinic".into(),
-                    payer_ids: vec![],
-                    timeout_secs: 10,
-                    test: true,
-                }],
-            },
-        )
+        .set_payer_settings(&admin, clinicdesk_demo::demo_payer_settings(&name, &url))
         .unwrap();
     rt
 }

@@ -210,6 +210,17 @@ impl Session {
         .unwrap_or_else(|e| panic!("script failed: {e}"))
     }
 
+    /// Runs `js` as an async script: it calls its last argument with the
+    /// result (W3C execute/async).
+    pub fn script_async(&self, js: &str, args: Value) -> Value {
+        self.send(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": js, "args": args })),
+        )
+        .unwrap_or_else(|e| panic!("script failed: {e}"))
+    }
+
     /// Presses keys on whatever has focus (W3C actions).
     pub fn keys(&self, keys: &str) {
         let mut actions = Vec::new();

@@ -143,7 +143,7 @@ fn scrub_context(store: &Store, cx: &Context, today: NaiveDate) -> Result<Vec<Pr
                 ));
             }
             if cov.relationship != Relationship::SelfInsured
-                && split_name(&cov.subscriber_name).is_none()
+                && validate::split_name(&cov.subscriber_name).is_none()
             {
                 out.push(problem(
                     "coverage",
@@ -265,18 +265,6 @@ fn scrub_context(store: &Store, cx: &Context, today: NaiveDate) -> Result<Vec<Pr
     Ok(out)
 }
 
-/// "Ada King Lovelace" → ("Ada King", "Lovelace"); "Lovelace, Ada" too.
-pub fn split_name(name: &str) -> Option<(String, String)> {
-    let name = name.trim();
-    if let Some((last, first)) = name.split_once(',') {
-        let (first, last) = (first.trim(), last.trim());
-        return (!first.is_empty() && !last.is_empty())
-            .then(|| (first.to_string(), last.to_string()));
-    }
-    let (first, last) = name.rsplit_once(char::is_whitespace)?;
-    Some((first.trim().to_string(), last.trim().to_string()))
-}
-
 fn ccyymmdd(date: &str) -> String {
     date.replace('-', "")
 }
@@ -326,7 +314,7 @@ fn professional_claim(cx: &Context) -> Result<p837::ProfessionalClaim> {
         (patient_person, None)
     } else {
         let (first, last) =
-            split_name(&cov.subscriber_name).ok_or_else(|| missing("subscriber name"))?;
+            validate::split_name(&cov.subscriber_name).ok_or_else(|| missing("subscriber name"))?;
         let code = match cov.relationship {
             Relationship::Spouse => "01",
             Relationship::Child => "19",
@@ -729,7 +717,8 @@ pub fn denials(store: &Store, session: &Session) -> Result<Vec<Denial>> {
             .payments_of(session, &c.id)?
             .iter()
             .flat_map(|p| {
-                p.adjustments
+                p.payment
+                    .adjustments
                     .iter()
                     .filter(|a| a.group != "PR")
                     .map(|a| format!("{}-{}: {}", a.group, a.reason, a.text))

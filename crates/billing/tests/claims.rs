@@ -76,28 +76,7 @@ fn clinic(codes: &Path) -> Clinic {
     store
         .set_payer_settings(
             &admin,
-            PayerSettings {
-                billing: Some(BillingProvider {
-                    organization_name: "Harbour Family Practice".into(),
-                    npi: "1234567893".into(),
-                    tax_id: Some("12-3456789".into()),
-                    address_line: Some("1 Harbour Street".into()),
-                    city: Some("Portland".into()),
-                    state: Some("me".into()),
-                    postal_code: Some("04101".into()),
-                    phone: Some("207-555-0100".into()),
-                }),
-                connections: vec![PayerConnection {
-                    name: "Harbour Hub".into(),
-                    endpoint: "https://core.example.org/claims".into(),
-                    sender_id: "CLINIC01".into(),
-                    receiver_id: "CLEARINGHOUSE".into(),
-                    username: "clinic".into(),
-                    payer_ids: vec![],
-                    timeout_secs: 30,
-                    test: true,
-                }],
-            },
+            clinicdesk_demo::demo_payer_settings("Harbour Hub", "https://core.example.org/claims"),
         )
         .unwrap();
     let biller = store.login("bill", PASSWORD).unwrap();
@@ -488,7 +467,9 @@ fn a_visit_becomes_a_clean_claim_and_its_payment_is_posted() {
         ("paid", 10_000, 2_000, 500)
     );
     assert_eq!(paid.payer_claim_number.as_deref(), Some("PAYER100"));
-    let adj = &c.store.payments_of(&c.biller, &ada.id).unwrap()[0].adjustments;
+    let adj = &c.store.payments_of(&c.biller, &ada.id).unwrap()[0]
+        .payment
+        .adjustments;
     assert_eq!(adj[0].text, "Co-payment amount");
     assert_eq!(
         adj[1].text,

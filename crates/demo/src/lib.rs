@@ -29,7 +29,7 @@ mod names;
 mod open_all_day;
 mod rng;
 
-pub use open_all_day::{morning_zone, open_all_day, OpenAllDay};
+pub use open_all_day::{demo_payer_settings, morning_zone, open_all_day, OpenAllDay};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
 use clinicdesk_domain::validate;

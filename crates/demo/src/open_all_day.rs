@@ -131,3 +131,33 @@ pub fn morning_zone() -> ClinicZone {
         })
         .expect("some whole-hour zone is in the morning")
 }
+
+/// The demo clinic as a billing provider (NPI 1234567893, a tax id, an
+/// address and phone in Portland, Maine) with one catch-all clearinghouse
+/// connection to `endpoint`, named `connection`, as the clearinghouse
+/// simulator expects it (sender CLINIC01, receiver CLEARINGHOUSE, user
+/// `clinic`, test mode).
+pub fn demo_payer_settings(connection: &str, endpoint: &str) -> clinicdesk_store::PayerSettings {
+    clinicdesk_store::PayerSettings {
+        billing: Some(clinicdesk_store::BillingProvider {
+            organization_name: "Harbour Family Practice".into(),
+            npi: "1234567893".into(),
+            tax_id: Some("123456789".into()),
+            address_line: Some("1 Harbour Street".into()),
+            city: Some("Portland".into()),
+            state: Some("ME".into()),
+            postal_code: Some("04101".into()),
+            phone: Some("207-555-0100".into()),
+        }),
+        connections: vec![clinicdesk_store::PayerConnection {
+            name: connection.into(),
+            endpoint: endpoint.into(),
+            sender_id: "CLINIC01".into(),
+            receiver_id: "CLEARINGHOUSE".into(),
+            username: "clinic".into(),
+            payer_ids: vec![],
+            timeout_secs: 10,
+            test: true,
+        }],
+    }
+}

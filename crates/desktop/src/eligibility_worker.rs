@@ -273,7 +273,7 @@ fn query(settings: &PayerSettings, item: &OutboxItem) -> Result<EligibilityQuery
         service_date: Some(ccyymmdd(&item.check.service_date)),
     };
     if c.relationship != Relationship::SelfInsured {
-        let (first, last) = split_name(&c.subscriber_name).ok_or_else(|| {
+        let (first, last) = clinicdesk_domain::validate::split_name(&c.subscriber_name).ok_or_else(|| {
             format!(
                 "The subscriber's name \"{}\" needs a first and a last name; correct it on the coverage.",
                 c.subscriber_name
@@ -299,18 +299,6 @@ fn trace_originator(billing: &clinicdesk_store::BillingProvider) -> String {
         Some(ein) => format!("1{ein}"),
         None => format!("9{}", &billing.npi[..9.min(billing.npi.len())]),
     }
-}
-
-/// "Ada King Lovelace" → ("Ada King", "Lovelace"); "Lovelace, Ada" too.
-fn split_name(name: &str) -> Option<(String, String)> {
-    let name = name.trim();
-    if let Some((last, first)) = name.split_once(',') {
-        let (first, last) = (first.trim(), last.trim());
-        return (!first.is_empty() && !last.is_empty())
-            .then(|| (first.to_string(), last.to_string()));
-    }
-    let (first, last) = name.rsplit_once(char::is_whitespace)?;
-    Some((first.trim().to_string(), last.trim().to_string()))
 }
 
 /// The outcome and the one line lists show.
@@ -375,20 +363,6 @@ mod tests {
         assert_eq!(trace_originator(&b), "9123456789");
         b.tax_id = Some("123456789".into());
         assert_eq!(trace_originator(&b), "1123456789");
-    }
-
-    #[test]
-    fn names_split_into_first_and_last() {
-        assert_eq!(
-            split_name("Ada King Lovelace"),
-            Some(("Ada King".into(), "Lovelace".into()))
-        );
-        assert_eq!(
-            split_name("Lovelace, Ada"),
-            Some(("Ada".into(), "Lovelace".into()))
-        );
-        assert_eq!(split_name("Cher"), None);
-        assert_eq!(split_name(", Ada"), None);
     }
 
     #[test]

@@ -3,26 +3,16 @@
 //! `claims-out` folder), and paid by an 835 posted from a file. Needs the
 //! ICD-10-CM code set from scripts/fetch-code-sets.sh.
 
+mod common;
+
+use common::{login, PASSWORD};
+
 use clinicdesk_demo::morning_zone;
 use clinicdesk_desktop::*;
 use clinicdesk_domain::Role;
 use clinicdesk_keys::Keychain;
-use clinicdesk_store::{
-    BillingProvider, LineDraft, NewUser, PayerConnection, PayerSettings, Store, Unlock,
-};
+use clinicdesk_store::{LineDraft, NewUser, Store, Unlock};
 use std::path::PathBuf;
-
-const PASSWORD: &str = "correct horse battery";
-
-fn login(desk: &mut Desk, user: &str) {
-    desk.lock(false);
-    desk.login(&LoginInput {
-        username: user.into(),
-        password: PASSWORD.into(),
-        store_passphrase: None,
-    })
-    .unwrap_or_else(|e| panic!("{user} logs in: {e}"));
-}
 
 fn code_set() -> Option<PathBuf> {
     let dir = std::env::var_os("CLINICDESK_TEST_DATA")
@@ -66,28 +56,10 @@ fn a_visit_is_coded_sent_and_paid_from_the_billing_screen() {
         store
             .set_payer_settings(
                 &admin,
-                PayerSettings {
-                    billing: Some(BillingProvider {
-                        organization_name: "Harbour Family Practice".into(),
-                        npi: "1234567893".into(),
-                        tax_id: Some("123456789".into()),
-                        address_line: Some("1 Harbour Street".into()),
-                        city: Some("Portland".into()),
-                        state: Some("ME".into()),
-                        postal_code: Some("04101".into()),
-                        phone: Some("207-555-0100".into()),
-                    }),
-                    connections: vec![PayerConnection {
-                        name: "Harbour Hub".into(),
-                        endpoint: "https://core.example.org/claims".into(),
-                        sender_id: "CLINIC01".into(),
-                        receiver_id: "CLEARINGHOUSE".into(),
-                        username: "clinic".into(),
-                        payer_ids: vec![],
-                        timeout_secs: 30,
-                        test: true,
-                    }],
-                },
+                clinicdesk_demo::demo_payer_settings(
+                    "Harbour Hub",
+                    "https://core.example.org/claims",
+                ),
             )
             .unwrap();
         let biller = store.login("bill", PASSWORD).unwrap();

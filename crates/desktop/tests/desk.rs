@@ -2,13 +2,15 @@
 //! idle lock, and a clinic day from booking to a signed note, on a real
 //! encrypted store with its key in the real keychain.
 
+mod common;
+
+use common::{login, PASSWORD};
+
 use chrono::Utc;
 use clinicdesk_demo::{morning_zone, DemoSpec};
 use clinicdesk_desktop::*;
 use clinicdesk_keys::Keychain;
 use std::time::Duration;
-
-const PASSWORD: &str = "correct horse battery";
 
 fn clinic_input() -> NewClinicInput {
     NewClinicInput {
@@ -19,16 +21,6 @@ fn clinic_input() -> NewClinicInput {
         admin_password_confirm: Some(PASSWORD.into()),
         time_zone: Some(morning_zone().name().to_string()),
     }
-}
-
-fn login(desk: &mut Desk, user: &str) -> AppStatus {
-    desk.lock(false);
-    desk.login(&LoginInput {
-        username: user.into(),
-        password: PASSWORD.into(),
-        store_passphrase: None,
-    })
-    .unwrap_or_else(|e| panic!("{user} logs in: {e}"))
 }
 
 struct Day {

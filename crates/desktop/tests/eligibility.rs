@@ -4,16 +4,19 @@
 //! in the outbox and the patient shows as not verified; when the
 //! clearinghouse answers, the verification appears by itself.
 
+mod common;
+
+use common::{login, PASSWORD};
+
 use clinicdesk_clearinghouse::sim::{Scenarios, SimConfig, Simulator};
 use clinicdesk_demo::morning_zone;
 use clinicdesk_desktop::*;
 use clinicdesk_keys::Keychain;
-use clinicdesk_store::{BillingProvider, PayerConnection};
+use clinicdesk_store::PayerConnection;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "correct horse battery";
 const SIM_PASSWORD: &str = "sim-s3cret";
 
 struct Clinic {
@@ -22,16 +25,6 @@ struct Clinic {
     slots: Vec<String>,
     tomorrow_slots: Vec<String>,
     follow_up: String,
-}
-
-fn login(desk: &mut Desk, user: &str) {
-    desk.lock(false);
-    desk.login(&LoginInput {
-        username: user.into(),
-        password: PASSWORD.into(),
-        store_passphrase: None,
-    })
-    .unwrap_or_else(|e| panic!("{user} logs in: {e}"));
 }
 
 fn clinic() -> Clinic {
@@ -111,27 +104,18 @@ impl Clinic {
     /// Payer settings with one catch-all connection to `endpoint`.
     fn set_up_payers(&mut self, name: &str, endpoint: &str, password: Option<&str>) {
         login(&mut self.desk, "admin");
+        let demo = clinicdesk_demo::demo_payer_settings(name, endpoint);
         self.desk
             .set_payer_settings(&PayerSettingsInput {
-                billing: Some(BillingProvider {
-                    organization_name: "Harbour Family Practice".into(),
-                    npi: "1234567893".into(),
-                    tax_id: Some("12-3456789".into()),
-                    ..Default::default()
-                }),
-                connections: vec![ConnectionInput {
-                    connection: PayerConnection {
-                        name: name.into(),
-                        endpoint: endpoint.into(),
-                        sender_id: "CLINIC01".into(),
-                        receiver_id: "CLEARINGHOUSE".into(),
-                        username: "clinic".into(),
-                        payer_ids: vec![],
-                        timeout_secs: 5,
-                        test: true,
-                    },
-                    password: password.map(str::to_string),
-                }],
+                billing: demo.billing,
+                connections: demo
+                    .connections
+                    .into_iter()
+                    .map(|connection| ConnectionInput {
+                        connection,
+                        password: password.map(str::to_string),
+                    })
+                    .collect(),
             })
             .unwrap();
         login(&mut self.desk, "reception");

@@ -105,6 +105,20 @@ pub fn mrn(s: &str) -> Checked<String> {
     Ok(t)
 }
 
+/// A person's name as one string split into first and last:
+/// "Ada King Lovelace" → ("Ada King", "Lovelace"); "Lovelace, Ada" too.
+/// `None` without both parts.
+pub fn split_name(name: &str) -> Option<(String, String)> {
+    let name = name.trim();
+    if let Some((last, first)) = name.split_once(',') {
+        let (first, last) = (first.trim(), last.trim());
+        return (!first.is_empty() && !last.is_empty())
+            .then(|| (first.to_string(), last.to_string()));
+    }
+    let (first, last) = name.rsplit_once(char::is_whitespace)?;
+    Some((first.trim().to_string(), last.trim().to_string()))
+}
+
 /// A National Provider Identifier: ten digits whose last is the Luhn check
 /// digit computed over the prefix 80840 and the first nine.
 pub fn npi(s: &str) -> Checked<String> {
@@ -211,6 +225,18 @@ word_enum!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_split_into_first_and_last() {
+        let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+        assert_eq!(
+            split_name("Ada King Lovelace"),
+            pair("Ada King", "Lovelace")
+        );
+        assert_eq!(split_name("Lovelace, Ada"), pair("Ada", "Lovelace"));
+        assert_eq!(split_name("Cher"), None);
+        assert_eq!(split_name(", Ada"), None);
+    }
 
     #[test]
     fn npi_check_digit_matches_the_cms_example() {

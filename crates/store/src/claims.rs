@@ -110,7 +110,7 @@ pub struct PostedAdjustment {
 }
 
 /// One CLP of an 835, ready to post.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PaymentPosting {
     pub patient_control_number: String,
     pub payer_name: String,
@@ -127,17 +127,10 @@ pub struct PaymentPosting {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PostedPayment {
     pub id: String,
+    /// The claim it was matched to; `None` when no claim has its number.
     pub claim_id: Option<String>,
-    pub patient_control_number: String,
-    pub payer_name: String,
-    pub trace_number: String,
-    pub payment_date: Option<String>,
-    pub status_code: String,
-    pub charge_cents: i64,
-    pub paid_cents: i64,
-    pub patient_resp_cents: i64,
-    pub payer_claim_number: Option<String>,
-    pub adjustments: Vec<PostedAdjustment>,
+    #[serde(flatten)]
+    pub payment: PaymentPosting,
     /// False when this exact payment was posted before.
     pub new: bool,
 }
@@ -790,16 +783,7 @@ impl Store {
         let mut posted = PostedPayment {
             id: existing.clone().unwrap_or_else(new_id),
             claim_id: claim.as_ref().map(|c| c.id.clone()),
-            patient_control_number: p.patient_control_number.clone(),
-            payer_name: p.payer_name.clone(),
-            trace_number: p.trace_number.clone(),
-            payment_date: p.payment_date.clone(),
-            status_code: p.status_code.clone(),
-            charge_cents: p.charge_cents,
-            paid_cents: p.paid_cents,
-            patient_resp_cents: p.patient_resp_cents,
-            payer_claim_number: p.payer_claim_number.clone(),
-            adjustments: p.adjustments.clone(),
+            payment: p.clone(),
             new: existing.is_none(),
         };
         if existing.is_some() {
@@ -919,16 +903,18 @@ impl Store {
             Ok(PostedPayment {
                 id: r.get(0)?,
                 claim_id: r.get(1)?,
-                patient_control_number: r.get(2)?,
-                payer_name: r.get(3)?,
-                trace_number: r.get(4)?,
-                payment_date: r.get(5)?,
-                status_code: r.get(6)?,
-                charge_cents: r.get(7)?,
-                paid_cents: r.get(8)?,
-                patient_resp_cents: r.get(9)?,
-                payer_claim_number: r.get(10)?,
-                adjustments: serde_json::from_str(&adj).unwrap_or_default(),
+                payment: PaymentPosting {
+                    patient_control_number: r.get(2)?,
+                    payer_name: r.get(3)?,
+                    trace_number: r.get(4)?,
+                    payment_date: r.get(5)?,
+                    status_code: r.get(6)?,
+                    charge_cents: r.get(7)?,
+                    paid_cents: r.get(8)?,
+                    patient_resp_cents: r.get(9)?,
+                    payer_claim_number: r.get(10)?,
+                    adjustments: serde_json::from_str(&adj).unwrap_or_default(),
+                },
                 new: false,
             })
         };

@@ -354,30 +354,19 @@ impl Store {
                 "'{outcome}' is not an eligibility outcome"
             )));
         }
-        let check = self.eligibility_check(id)?;
-        self.write(&outbox_session(), |tx| {
-            let now = tx.now();
-            tx.update(
-                "eligibility_checks",
-                id,
-                vec![
-                    ("state", text("done")),
-                    ("attempts", int(check.attempts + 1)),
-                    ("last_error", opt_text(None::<String>)),
-                    ("connection", text(connection)),
-                    ("outcome", text(outcome)),
-                    ("summary", text(summary)),
-                    ("result", text(result_json)),
-                    ("completed_at", int(now)),
-                ],
-            )?;
-            tx.audit(
-                Entry::new("eligibility", "answer")
-                    .patient(&check.patient_id)
-                    .record(id)
-                    .detail(format!("{connection}: {summary}")),
-            )
-        })
+        self.settle(
+            id,
+            vec![
+                ("state", text("done")),
+                ("last_error", opt_text(None::<String>)),
+                ("connection", text(connection)),
+                ("outcome", text(outcome)),
+                ("summary", text(summary)),
+                ("result", text(result_json)),
+            ],
+            "answer",
+            format!("{connection}: {summary}"),
+        )
     }
 
     /// The check cannot be done as asked; `error` says what to fix.
@@ -387,25 +376,37 @@ impl Store {
         connection: Option<&str>,
         error: &str,
     ) -> Result<()> {
+        self.settle(
+            id,
+            vec![
+                ("state", text("failed")),
+                ("last_error", text(error)),
+                ("connection", opt_text(connection)),
+            ],
+            "fail",
+            error.to_string(),
+        )
+    }
+
+    /// Ends a check (answered or failed): `fields`, one more attempt, the
+    /// time, and the audit entry, together.
+    fn settle(
+        &mut self,
+        id: &str,
+        mut fields: crate::write::Fields,
+        action: &'static str,
+        detail: String,
+    ) -> Result<()> {
         let check = self.eligibility_check(id)?;
         self.write(&outbox_session(), |tx| {
-            let now = tx.now();
-            tx.update(
-                "eligibility_checks",
-                id,
-                vec![
-                    ("state", text("failed")),
-                    ("attempts", int(check.attempts + 1)),
-                    ("last_error", text(error)),
-                    ("connection", opt_text(connection)),
-                    ("completed_at", int(now)),
-                ],
-            )?;
+            fields.push(("attempts", int(check.attempts + 1)));
+            fields.push(("completed_at", int(tx.now())));
+            tx.update("eligibility_checks", id, fields)?;
             tx.audit(
-                Entry::new("eligibility", "fail")
+                Entry::new("eligibility", action)
                     .patient(&check.patient_id)
                     .record(id)
-                    .detail(error.to_string()),
+                    .detail(detail),
             )
         })
     }

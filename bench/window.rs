@@ -1,0 +1,410 @@
+//! The app's figures in a real window (bench/window.sh runs it): how long
+//! switching the calendar's day takes to render with 6 providers and 40
+//! appointments each, and how much memory the app holds after a scripted
+//! day at the front desk and in the exam room.
+//!
+//! Usage: window-bench --app PATH [--runs N]. Needs a display (Xvfb),
+//! tauri-driver and WebKitWebDriver, and a keychain.
+
+#[path = "../tests/webdriver/mod.rs"]
+mod webdriver;
+
+use chrono::Duration;
+use clinicdesk_domain::{ClinicZone, Role};
+
+use clinicdesk_keys::Keychain;
+use clinicdesk_store::*;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use webdriver::{driver, Session};
+
+const PASSWORD: &str = "correct horse battery";
+const PROVIDERS: usize = 6;
+const PER_PROVIDER: usize = 40;
+
+/// A clinic whose 6 providers each see 40 patients tomorrow and the day
+/// after (08:00 to 18:00 in 15-minute visits), and are booked for the rest
+/// of today (in a zone where it is morning now), with a receptionist and a
+/// physician.
+fn clinic(dir: &Path) -> ClinicZone {
+    let zone = clinicdesk_demo::morning_zone();
+    let (mut store, admin) = Store::create(
+        dir,
+        NewClinic {
+            name: "Harbour Family Practice".into(),
+            timezone: zone,
+            admin: NewUser {
+                username: "admin".into(),
+                display_name: "Clinic Admin".into(),
+                role: Role::Admin,
+                password: PASSWORD.into(),
+                provider_id: None,
+            },
+            key: KeySetup::Keychain(Keychain::default()),
+        },
+    )
+    .expect("a clinic");
+    let location = store
+        .add_location(
+            &admin,
+            NewLocation {
+                name: "Main Street".into(),
+                ..Default::default()
+            },
+        )
+        .expect("a location");
+    store
+        .add_room(&admin, &location.id, "Exam 1")
+        .expect("a room");
+    let visit = store
+        .add_appointment_type(
+            &admin,
+            NewAppointmentType {
+                name: "Follow-up".into(),
+                duration_minutes: 15,
+                color: "#1e88e5".into(),
+                capacity: 1,
+            },
+        )
+        .expect("a type");
+    let today = zone.today();
+    let mut providers = Vec::new();
+    for i in 0..PROVIDERS {
+        let p = store
+            .add_provider(
+                &admin,
+                NewProvider {
+                    given_name: format!("Dana{i}"),
+                    family_name: format!("Provider{i}"),
+                    ..Default::default()
+                },
+            )
+            .expect("a provider");
+        for weekday in 1..=7 {
+            store
+                .add_template(
+                    &admin,
+                    &TemplateInput {
+                        provider_id: p.id.clone(),
+                        location_id: location.id.clone(),
+                        weekday,
+                        start_time: "08:00".into(),
+                        end_time: "18:00".into(),
+                        slot_minutes: 15,
+                        appointment_type_id: Some(visit.id.clone()),
+                        effective_from: today.to_string(),
+                        effective_to: None,
+                    },
+                )
+                .expect("a template");
+        }
+        providers.push(p);
+    }
+    store
+        .materialize(&admin, today, today + Duration::days(3))
+        .expect("slots");
+    for (name, role, provider) in [
+        ("desk", Role::FrontDesk, None),
+        ("doc", Role::Physician, Some(providers[0].id.clone())),
+    ] {
+        store
+            .add_user(
+                &admin,
+                NewUser {
+                    username: name.into(),
+                    display_name: name.into(),
+                    role,
+                    password: PASSWORD.into(),
+                    provider_id: provider,
+                },
+            )
+            .expect("a user");
+    }
+    let desk = store.login("desk", PASSWORD).expect("desk logs in");
+    let mut n = 0;
+    let soon = chrono::Utc::now().timestamp() + 600;
+    for day in [today, today + Duration::days(1), today + Duration::days(2)] {
+        let (from, to) = zone.day_bounds(day);
+        let from = if day == today { from.max(soon) } else { from };
+        for p in &providers {
+            let slots = store.slots(&p.id, from, to).expect("slots");
+            if day != today {
+                assert_eq!(slots.len(), PER_PROVIDER, "40 slots from 08:00 to 18:00");
+            }
+            for s in slots {
+                n += 1;
+                let patient = store
+                    .add_patient(
+                        &desk,
+                        &PatientInput {
+                            given_name: format!("Pat{n}"),
+                            family_name: format!("Family{}", n % 97),
+                            birth_date: "1980-01-01".into(),
+                            ..Default::default()
+                        },
+                    )
+                    .expect("a patient");
+                store
+                    .book(
+                        &desk,
+                        &BookingRequest {
+                            patient_id: patient.id,
+                            slot_id: Some(s.id),
+                            ..Default::default()
+                        },
+                    )
+                    .expect("a booking");
+            }
+        }
+    }
+    zone
+}
+
+/// Clicks the calendar's next or previous day and waits, in the page, for
+/// the other day's 240 cards to be on screen and painted; milliseconds.
+const SWITCH: &str = r#"
+const [button, want, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const first = () => { const c = document.querySelector('[data-testid=appointment-card]'); return c ? c.dataset.appointmentId : null; };
+const before = first();
+const t0 = performance.now();
+document.querySelector(`[data-testid=${button}]`).click();
+(function check() {
+  const n = document.querySelectorAll('[data-testid=appointment-card]').length;
+  if (n >= want && first() !== before) { const dom = performance.now() - t0; requestAnimationFrame(() => done([performance.now() - t0, dom])); return; }
+  if (performance.now() - t0 > 15000) { done([-1, -1]); return; }
+  requestAnimationFrame(check);
+})();
+"#;
+
+/// Resident and proportional memory (kB) of the app and the WebKit
+/// processes it started.
+fn memory(app: &Path) -> (u64, u64, usize) {
+    let app = app.canonicalize().unwrap_or_else(|_| app.to_path_buf());
+    let procs: Vec<(u32, u32, PathBuf)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let ppid: u32 = stat
+                .rsplit(')')
+                .next()?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+            Some((pid, ppid, exe))
+        })
+        .collect();
+    let mut tree: Vec<u32> = procs
+        .iter()
+        .filter(|(_, _, exe)| *exe == app)
+        .map(|(p, _, _)| *p)
+        .collect();
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(
+            procs
+                .iter()
+                .filter(|(_, pp, _)| *pp == parent)
+                .map(|(p, _, _)| *p),
+        );
+        i += 1;
+    }
+    let field = |pid: u32, file: &str, key: &str| -> u64 {
+        std::fs::read_to_string(format!("/proc/{pid}/{file}"))
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            .unwrap_or(0)
+    };
+    let rss = tree.iter().map(|p| field(*p, "status", "VmRSS:")).sum();
+    let pss = tree.iter().map(|p| field(*p, "smaps_rollup", "Pss:")).sum();
+    (rss, pss, tree.len())
+}
+
+fn login(s: &Session, user: &str) {
+    s.find("[data-testid=lock-screen]");
+    s.fill("[data-testid=login-username]", user);
+    s.fill("[data-testid=login-password]", PASSWORD);
+    s.click("[data-testid=login-submit]");
+    s.find("[data-testid=status-bar]");
+}
+
+/// Clicks in the page: a toast or a closing dialog may cover the spot a
+/// pointer click would land on.
+fn js_click(s: &Session, css: &str) {
+    s.find(css);
+    s.script("document.querySelector(arguments[0]).click()", json!([css]));
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (mut app, mut runs) = (None, 20usize);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--app" => app = args.next().map(PathBuf::from),
+            "--runs" => runs = args.next().and_then(|r| r.parse().ok()).unwrap_or(runs),
+            other => panic!("unknown argument {other}; usage: window-bench --app PATH [--runs N]"),
+        }
+    }
+    let app = app.expect("--app PATH: the release app binary");
+    let data = tempfile::tempdir().expect("a data folder");
+    let t = std::time::Instant::now();
+    clinic(data.path());
+    eprintln!(
+        "window-bench: clinic with {} appointments a day made in {:.1} s",
+        PROVIDERS * PER_PROVIDER,
+        t.elapsed().as_secs_f64()
+    );
+    let driver = driver(data.path()).expect("a display, tauri-driver and WebKitWebDriver");
+    let s = Session::start(&driver.url, &app);
+
+    login(&s, "desk");
+    s.find("[data-testid=day-calendar]");
+    let want = PROVIDERS * PER_PROVIDER;
+    // Tomorrow's first showing is not measured: it pays for the first load.
+    let first = s.script_async(SWITCH, json!(["calendar-next", want]))[0]
+        .as_f64()
+        .unwrap_or(-1.0);
+    assert!(first >= 0.0, "tomorrow's {want} appointments never showed");
+    eprintln!("window-bench: tomorrow shown first in {first:.0} ms");
+    let mut times = Vec::new();
+    let mut dom = Vec::new();
+    for i in 0..runs * 2 {
+        let button = if i % 2 == 0 {
+            "calendar-next"
+        } else {
+            "calendar-prev"
+        };
+        let v = s.script_async(SWITCH, json!([button, want]));
+        let (ms, in_dom) = (v[0].as_f64().unwrap_or(-1.0), v[1].as_f64().unwrap_or(-1.0));
+        assert!(
+            ms >= 0.0,
+            "the other day's {want} appointments never showed"
+        );
+        times.push(ms);
+        dom.push(in_dom);
+    }
+    dom.sort_by(f64::total_cmp);
+    times.sort_by(f64::total_cmp);
+    println!(
+        "day switch, {PROVIDERS} providers x {PER_PROVIDER} appointments: {} runs, median {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+        times.len(),
+        percentile(&times, 0.5),
+        percentile(&times, 0.95),
+        times[times.len() - 1]
+    );
+    println!(
+        "  of which until the cards are in the page (before the paint): median {:.0} ms",
+        percentile(&dom, 0.5)
+    );
+
+    // Of that, the core's answer: the same day_board command, called from
+    // the page without rendering anything.
+    let mut core = Vec::new();
+    for _ in 0..10 {
+        let ms = s
+            .script_async(
+                r#"const done = arguments[arguments.length - 1];
+                   const date = document.querySelector('[data-testid=calendar-date]').value;
+                   const t0 = performance.now();
+                   window.__TAURI_INTERNALS__.invoke('day_board', { input: { date, location_id: null } })
+                     .then(() => done(performance.now() - t0), () => done(-1));"#,
+                json!([]),
+            )
+            .as_f64()
+            .unwrap_or(-1.0);
+        core.push(ms);
+    }
+    core.sort_by(f64::total_cmp);
+    println!(
+        "  of which the day_board command (query and IPC, no rendering): median {:.0} ms, max {:.0} ms",
+        percentile(&core, 0.5),
+        core[core.len() - 1]
+    );
+
+    // The rest of a day: the flow board and check-ins, then the physician.
+    js_click(&s, "[data-testid=nav-flow-board]");
+    for _ in 0..8 {
+        let Some(button) = s.wait_for(
+            "[data-testid=flow-row][data-status=booked] [data-testid=check-in-button]",
+            std::time::Duration::from_secs(10),
+        ) else {
+            break;
+        };
+        let _ = button;
+        js_click(
+            &s,
+            "[data-testid=flow-row][data-status=booked] [data-testid=check-in-button]",
+        );
+        js_click(&s, "[data-testid=check-in-confirm]");
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !s.all("[data-testid=check-in-dialog]").is_empty()
+            && std::time::Instant::now() < until
+        {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    js_click(&s, "[data-testid=nav-calendar]");
+    for i in 0..10 {
+        let button = if i % 2 == 0 {
+            "calendar-next"
+        } else {
+            "calendar-prev"
+        };
+        s.script_async(SWITCH, json!([button, want]));
+    }
+    js_click(&s, "[data-testid=lock-button]");
+    login(&s, "doc");
+    for i in 0..3 {
+        let open = "[data-testid=my-day-row] [data-testid=open-encounter]";
+        if s.wait_for(open, std::time::Duration::from_secs(10))
+            .is_none()
+            || s.all(open).len() <= i
+        {
+            break;
+        }
+        s.script(
+            "document.querySelectorAll(arguments[0])[arguments[1]].click()",
+            json!([open, i]),
+        );
+        s.find("[data-testid=encounter-screen]");
+        if s.wait_for(
+            "[data-testid=note-subjective]",
+            std::time::Duration::from_secs(5),
+        )
+        .is_some()
+        {
+            s.fill(
+                "[data-testid=note-subjective]",
+                "Follow-up; feeling better, no new complaints.",
+            );
+            s.fill(
+                "[data-testid=note-plan]",
+                "Continue current treatment; return in three months.",
+            );
+            s.wait_text("[data-testid=save-state]", "Saved");
+        }
+        js_click(&s, "[data-testid=nav-my-day]");
+    }
+    js_click(&s, "[data-testid=nav-flow-board]");
+    s.find("[data-testid=flow-board]");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let (rss, pss, n) = memory(&app);
+    println!(
+        "memory after the scripted day: RSS {} MB, PSS {} MB, across the app and its {} WebKit processes",
+        rss / 1024,
+        pss / 1024,
+        n.saturating_sub(1)
+    );
+}
