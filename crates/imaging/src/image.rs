@@ -17,6 +17,8 @@ use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
+const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
+
 /// The transfer syntax of a file, as the registry knows it.
 #[derive(Debug, Clone)]
 struct Syntax {
@@ -244,6 +246,18 @@ impl Image {
 
     fn decode(&self, frame: u32) -> Result<StoredFrame> {
         let layout = &self.layout;
+        if self.syntax.uid == RLE_LOSSLESS {
+            let fragment = self.fragment(frame)?;
+            let data = crate::rle::decode(layout, fragment, frame)?;
+            let raw = RawFrame {
+                bytes: Cow::Owned(data),
+                bit_offset: 0,
+                big_endian: false,
+                photometric: layout.photometric,
+                planar: false,
+            };
+            return pixels::to_stored(layout, raw, frame);
+        }
         if self.syntax.encapsulated {
             let px = guarded("decoding the pixel data", || {
                 self.obj
@@ -314,6 +328,30 @@ impl Image {
         };
         let raw = pixels::native_frame(layout, data, frame, self.syntax.big_endian)?;
         pixels::to_stored(layout, raw, frame)
+    }
+
+    /// The one fragment holding frame `frame` (RLE has one per frame).
+    fn fragment(&self, frame: u32) -> Result<&[u8]> {
+        let Some(Value::PixelSequence(seq)) = self.obj.get(tags::PIXEL_DATA).map(|e| e.value())
+        else {
+            return Err(ImagingError::Malformed(format!(
+                "{} pixel data that is not encapsulated",
+                self.syntax.name
+            )));
+        };
+        let fragments = seq.fragments();
+        if fragments.len() != self.layout.frames as usize {
+            return Err(ImagingError::Decode {
+                frame,
+                syntax: self.syntax.name.clone(),
+                message: format!(
+                    "{} fragments for {} frames (one per frame expected)",
+                    fragments.len(),
+                    self.layout.frames
+                ),
+            });
+        }
+        Ok(&fragments[frame as usize])
     }
 
     /// Modality values of a monochrome frame (Rescale Slope/Intercept).

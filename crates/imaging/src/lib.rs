@@ -28,6 +28,7 @@ pub mod error;
 pub mod fuzzing;
 mod image;
 mod pixels;
+mod rle;
 mod tags;
 mod window;
 
