@@ -259,6 +259,7 @@ impl Image {
             return pixels::to_stored(layout, raw, frame);
         }
         if self.syntax.encapsulated {
+            self.check_codestream(frame)?;
             let px = guarded("decoding the pixel data", || {
                 self.obj
                     .decode_pixel_data_frame(frame)
@@ -328,6 +329,39 @@ impl Image {
         };
         let raw = pixels::native_frame(layout, data, frame, self.syntax.big_endian)?;
         pixels::to_stored(layout, raw, frame)
+    }
+
+    /// A JPEG or JPEG 2000 stream says its own size; when it is not the
+    /// image's, decoding would give the wrong number of pixels anyway, and
+    /// a damaged size must not make the codec allocate and decode a huge
+    /// image first.
+    fn check_codestream(&self, frame: u32) -> Result<()> {
+        let Some(Value::PixelSequence(seq)) = self.obj.get(tags::PIXEL_DATA).map(|e| e.value())
+        else {
+            return Ok(());
+        };
+        let fragments = seq.fragments();
+        let first = if fragments.len() == self.layout.frames as usize {
+            fragments.get(frame as usize)
+        } else if self.layout.frames == 1 {
+            fragments.first()
+        } else {
+            None
+        };
+        let Some((w, h)) = first.and_then(|f| codestream_size(f)) else {
+            return Ok(());
+        };
+        if (w, h) != (self.layout.cols, self.layout.rows) {
+            return Err(ImagingError::Decode {
+                frame,
+                syntax: self.syntax.name.clone(),
+                message: format!(
+                    "the compressed stream is {w} × {h} pixels, the file says {} × {}",
+                    self.layout.cols, self.layout.rows
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// The one fragment holding frame `frame` (RLE has one per frame).
@@ -482,6 +516,51 @@ impl Image {
         }
         Ok(rgba(s, out))
     }
+}
+
+/// Width and height from a JPEG or JPEG-LS frame header (SOFn) or a
+/// JPEG 2000 SIZ marker; `None` when there is none to read.
+fn codestream_size(b: &[u8]) -> Option<(u32, u32)> {
+    let be16 = |i: usize| Some(u32::from(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?])));
+    let be32 = |i: usize| Some(u32::from_be_bytes(b.get(i..i + 4)?.try_into().ok()?));
+    if b.starts_with(&[0xFF, 0xD8]) {
+        let mut i = 2;
+        while i + 4 <= b.len() && b[i] == 0xFF {
+            let marker = b[i + 1];
+            if marker == 0xFF {
+                // Fill byte before a marker.
+                i += 1;
+                continue;
+            }
+            let len = be16(i + 2)? as usize;
+            // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC); F7 is JPEG-LS.
+            let sof = matches!(marker, 0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC))
+                || marker == 0xF7;
+            if sof {
+                let (h, w) = (be16(i + 5)?, be16(i + 7)?);
+                // Height 0 is defined later by a DNL marker: nothing to check.
+                return (h != 0).then_some((w, h));
+            }
+            if marker == 0xDA {
+                return None;
+            }
+            i += 2 + len;
+        }
+        return None;
+    }
+    // JPEG 2000: SOC then SIZ, possibly inside a JP2 file's boxes.
+    let head = &b[..b.len().min(4096)];
+    let at = head
+        .windows(4)
+        .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])?
+        + 2;
+    let (x, y, x0, y0) = (
+        be32(at + 6)?,
+        be32(at + 10)?,
+        be32(at + 14)?,
+        be32(at + 18)?,
+    );
+    Some((x.checked_sub(x0)?, y.checked_sub(y0)?))
 }
 
 fn rgba(s: &StoredFrame, pixels: Vec<u8>) -> RgbaFrame {
@@ -827,4 +906,25 @@ fn palette(obj: &InMemDicomObject) -> Result<[Palette; 3]> {
             "Blue Palette Color Lookup Table (0028,1103/1203)",
         )?,
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::codestream_size;
+
+    #[test]
+    fn codestream_sizes_come_from_sof_and_siz() {
+        // SOI, APP0 of length 4, fill byte, SOF0: precision 8, 300 high, 200 wide.
+        let jpeg = [
+            0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xFF, 0xC0, 0, 11, 8, 1, 44, 0, 200,
+        ];
+        assert_eq!(codestream_size(&jpeg), Some((200, 300)));
+        let mut j2k = vec![0xFF, 0x4F, 0xFF, 0x51, 0, 41, 0, 0];
+        for v in [640u32, 480, 0, 10] {
+            j2k.extend(v.to_be_bytes());
+        }
+        assert_eq!(codestream_size(&j2k), Some((640, 470)));
+        assert_eq!(codestream_size(&[0xFF, 0xD8, 0xFF, 0xDA, 0, 2]), None);
+        assert_eq!(codestream_size(&j2k[..12]), None);
+    }
 }
