@@ -507,9 +507,9 @@ impl Image {
                 // RGB (YCbCr was converted when decoding): scale to 8 bits.
                 let shift = u32::from(self.layout.bits_stored.saturating_sub(8));
                 for (i, px) in out.chunks_exact_mut(4).enumerate() {
-                    for c in 0..3 {
+                    for (c, out) in px[..3].iter_mut().enumerate() {
                         let v = s.samples.get(i * 3 + c).unwrap_or(0).max(0);
-                        px[c] = (v >> shift).min(255) as u8;
+                        *out = (v >> shift).min(255) as u8;
                     }
                 }
             }

@@ -393,7 +393,7 @@ fn ybr_full_to_rgb(s: Samples, stored: u16) -> Samples {
 
 /// Native YBR_FULL_422: each pair of pixels is Y1 Y2 Cb Cr (8 bits only).
 fn ybr422_to_rgb(layout: &Layout, b: &[u8]) -> Result<Vec<u8>> {
-    if layout.bits_allocated != 8 || layout.cols % 2 != 0 {
+    if layout.bits_allocated != 8 || !layout.cols.is_multiple_of(2) {
         return Err(ImagingError::Unsupported(format!(
             "native YBR_FULL_422 with {} bits allocated and {} columns (8 bits and an even width are supported)",
             layout.bits_allocated, layout.cols
