@@ -46,7 +46,7 @@ import pydicom
 ds = pydicom.dcmread(sys.argv[1])
 big = np.tile(ds.pixel_array, (4, 4))
 ds.Rows, ds.Columns = big.shape
-ds.PixelData = big.astype(ds.pixel_array.dtype).tobytes()
+ds.PixelData = big.tobytes()
 ds.save_as(sys.argv[2])
 PY
 

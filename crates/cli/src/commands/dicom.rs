@@ -3,7 +3,7 @@
 
 use crate::error::{CliError, Result};
 use crate::output::{fields, table, Printer};
-use clinicdesk_imaging::{Image, ImageInfo, Preset, TagEntry, Window};
+use clinicdesk_imaging::{Image, ImageInfo, ImagingError, Preset, TagEntry, Window};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -57,7 +57,11 @@ pub fn run(p: Printer, cmd: DicomCmd) -> Result<()> {
 }
 
 fn open(file: &Path) -> Result<Image> {
-    Image::open(file).map_err(|e| CliError::failed(format!("{}: {e}", file.display())))
+    Image::open(file).map_err(|e| match e {
+        // Already names the file.
+        ImagingError::Io { .. } => CliError::failed(e.to_string()),
+        e => CliError::failed(format!("{}: {e}", file.display())),
+    })
 }
 
 #[derive(Serialize)]
