@@ -14,10 +14,12 @@ cd "$(dirname "$0")/.."
 # librsvg2-dev, libsoup-3.0-dev: the desktop app's window (Tauri).
 # webkit2gtk-driver: WebKitWebDriver, which drives that window in the
 # end-to-end tests. sudo: how the app's updater installs a package where no
-# graphical prompt (pkexec) is available, as in the update test.
+# graphical prompt (pkexec) is available, as in the update test. cmake:
+# the imaging crate's JPEG-LS codec (CharLS, C++, built from source).
 APT_PACKAGES=(pkg-config libssl-dev libdbus-1-dev gnome-keyring dbus libsecret-tools
   tcl build-essential ca-certificates python3-venv xvfb xauth postgresql
-  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev webkit2gtk-driver sudo)
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev webkit2gtk-driver sudo
+  cmake)
 MIN_RUST=1.90
 
 as_root() {

@@ -45,6 +45,7 @@ export RUST_BACKTRACE="${RUST_BACKTRACE:-1}"
 section "fetch test data"
 bash scripts/fetch-test-data.sh
 bash scripts/fetch-code-sets.sh
+bash scripts/fetch-dicom-data.sh
 export CLINICDESK_TEST_DATA="$repo/tests/data/fetched"
 export CLINICDESK_FHIR_VALIDATOR="$CLINICDESK_CACHE/venv/bin/python $repo/scripts/validate-fhir.py"
 export CLINICDESK_X12_VALIDATOR="$CLINICDESK_CACHE/venv/bin/python -m pyx12.scripts.x12valid"

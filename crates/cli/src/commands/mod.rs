@@ -1,4 +1,4 @@
-//! One module per command group. `init` and `x12` work without a login;
+//! One module per command group. `init`, `x12` and `dicom` work without a login;
 //! every other command opens the store and logs the acting user in first.
 
 mod appointment;
@@ -6,6 +6,7 @@ mod audit;
 mod billing;
 mod clinical;
 mod demo;
+mod dicom;
 mod directory;
 mod fhir;
 mod flow;
@@ -96,18 +97,23 @@ pub enum Command {
     /// needs no clinic data directory
     #[command(subcommand)]
     X12(x12::X12Cmd),
+    /// Read DICOM images and render a frame to PNG; needs no clinic data
+    /// directory
+    #[command(subcommand)]
+    Dicom(dicom::DicomCmd),
 }
 
 pub fn run(g: &Global, cmd: Command) -> Result<()> {
     match cmd {
         Command::Init(a) => return init::run(g, a),
         Command::X12(c) => return x12::run(g.printer(), c),
+        Command::Dicom(c) => return dicom::run(g.printer(), c),
         _ => {}
     }
     let mut ctx = Ctx::open(g)?;
     let ctx = &mut ctx;
     match cmd {
-        Command::Init(_) | Command::X12(_) => unreachable!("handled above"),
+        Command::Init(_) | Command::X12(_) | Command::Dicom(_) => unreachable!("handled above"),
         Command::Info => info::run(ctx),
         Command::User(c) => user::run(ctx, c),
         Command::Provider(c) => directory::provider(ctx, c),

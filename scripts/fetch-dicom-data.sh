@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Fetch the DICOM test data (idempotent; skipped when present):
+#  - a Python venv at $CLINICDESK_CACHE/venv-dicom with pydicom and the
+#    pylibjpeg decoders, the reference the imaging tests compare with;
+#  - the DICOM files pydicom ships (pydicom/data/test_files in its wheel),
+#    into tests/data/fetched/pydicom/ (gitignored), with pydicom's decoded
+#    pixels of each (scripts/dicom-reference.py) in its reference/ folder.
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cache="${CLINICDESK_CACHE:-$HOME/.cache/clinicdesk}"
+
+# The wheel is the test data, so its sha256 (as pip downloads it) pins the
+# files themselves. The decoders are pinned by version: their wheels differ
+# per platform and Python, so one hash cannot pin them.
+PYDICOM_WHEEL=pydicom-3.0.2-py3-none-any.whl
+PYDICOM_SHA256=abf971a5440f84dbaf42c4b6758e30e62480902584f8b270b9a5d146e278a07b
+PY_REQUIREMENTS="numpy==2.4.6
+pylibjpeg==2.1.0
+pylibjpeg-libjpeg==2.5.0
+pylibjpeg-openjpeg==2.6.0
+pylibjpeg-rle==2.2.0"
+# Bump when dicom-reference.py changes what it writes.
+REFERENCE_FORMAT=1
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+venv="$cache/venv-dicom"
+want="$PYDICOM_WHEEL $PYDICOM_SHA256
+$PY_REQUIREMENTS"
+if [ -f "$venv/.requirements" ] && [ "$(cat "$venv/.requirements")" = "$want" ] &&
+  "$venv/bin/python" -c 'import pydicom, numpy, pylibjpeg, libjpeg, openjpeg, rle' 2>/dev/null; then
+  echo "fetch-dicom-data: venv ready at $venv"
+else
+  echo "fetch-dicom-data: creating venv at $venv"
+  rm -rf "$venv"
+  mkdir -p "$cache"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" download --quiet --disable-pip-version-check --no-input --no-deps \
+    --only-binary :all: "pydicom==3.0.2" -d "$tmp/wheel"
+  echo "$PYDICOM_SHA256  $tmp/wheel/$PYDICOM_WHEEL" | sha256sum --check --quiet
+  printf '%s\n' "$PY_REQUIREMENTS" >"$tmp/requirements.txt"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input \
+    "$tmp/wheel/$PYDICOM_WHEEL" -r "$tmp/requirements.txt"
+  # Written last: its presence means the install completed.
+  printf '%s' "$want" >"$venv/.requirements"
+fi
+
+data="$repo/tests/data/fetched/pydicom"
+stamp="$data/.package"
+want="$PYDICOM_WHEEL $PYDICOM_SHA256 reference $REFERENCE_FORMAT"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  echo "fetch-dicom-data: pydicom's test files already in ${data#"$repo"/}"
+else
+  echo "fetch-dicom-data: copying pydicom's test files"
+  src="$("$venv/bin/python" -c 'import pathlib, pydicom; print(pathlib.Path(pydicom.__file__).parent / "data" / "test_files")')"
+  mkdir -p "$tmp/out"
+  # Only DICOM files (Part 10 and a few raw data sets); pydicom's helper
+  # modules and README are not test data.
+  find "$src" -maxdepth 1 -type f \( -name '*.dcm' -o -name '*.DCM' \) -exec cp {} "$tmp/out/" \;
+  "$venv/bin/python" "$repo/scripts/dicom-reference.py" "$tmp/out" "$tmp/out/reference"
+  rm -rf "$data"
+  mkdir -p "$(dirname "$data")"
+  mv "$tmp/out" "$data"
+  # Stamped last, so an interrupted run is redone rather than taken as done.
+  echo "$want" >"$stamp"
+  echo "fetch-dicom-data: $(find "$data" -maxdepth 1 -type f -iname '*.dcm' | wc -l) DICOM files in ${data#"$repo"/}"
+fi
