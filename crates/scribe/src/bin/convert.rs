@@ -63,13 +63,15 @@ fn run(dir: &std::path::Path, out: &std::path::Path) -> Result<(), Box<dyn std::
 }
 
 fn check(file: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
-    let ctx =
-        whisper_rs::WhisperContext::new_with_params(file, Default::default()).map_err(|_| {
-            format!(
-                "{} is not a Whisper model whisper.cpp can load",
-                file.display()
-            )
-        })?;
-    println!("{}: loads ({} tokens)", file.display(), ctx.n_vocab());
+    let model = clinicdesk_scribe::Model::load(file)?;
+    println!(
+        "{}: loads ({})",
+        file.display(),
+        if model.is_multilingual() {
+            "multilingual"
+        } else {
+            "English only"
+        }
+    );
     Ok(())
 }
