@@ -14,11 +14,15 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Corpus WER the model must reach on the pocketsphinx recordings (read
-/// speech and short commands, 11 utterances). A model with swapped or
-/// mis-scaled tensors produces gibberish and scores near 1.
-const MAX_WER_RECORDED: f64 = 0.35;
-/// On the synthesized dictation (robotic voice, clinical words).
-const MAX_WER_DICTATION: f64 = 0.35;
+/// speech and short commands, 11 utterances; 0.073 measured). A model with
+/// swapped or mis-scaled tensors produces gibberish and scores near 1.
+const MAX_WER_RECORDED: f64 = 0.20;
+/// On the synthesized dictation (robotic voice, clinical words; 0.073
+/// measured in 30 s windows).
+const MAX_WER_DICTATION: f64 = 0.20;
+/// The same dictation in 10 s live windows, which give the model less
+/// context (0.177 measured).
+const MAX_WER_LIVE: f64 = 0.30;
 
 fn missing(what: &str) -> Option<PathBuf> {
     if std::env::var_os("CI").is_some() {
@@ -194,7 +198,7 @@ fn text_appears_while_audio_is_still_arriving() {
         "dictation in 10 s live windows: WER {w:.3}\n  hyp: {}",
         t.text
     );
-    assert!(w <= MAX_WER_DICTATION, "WER {w:.3}");
+    assert!(w <= MAX_WER_LIVE, "WER {w:.3} > {MAX_WER_LIVE}");
 }
 
 #[test]
@@ -204,27 +208,22 @@ fn cancel_stops_a_transcription() {
     };
     let audio = load_audio(&dir.join("dictation/dictation.wav")).unwrap();
     let cancel = CancelHandle::new();
-    let started = Instant::now();
-    let mut first_progress = true;
-    let r = transcribe(
-        model,
-        Options::default(),
-        audio.samples,
-        &cancel.clone(),
-        |e| {
-            // Cancel as soon as the worker reports it is under way.
-            if matches!(e, Event::Progress(_)) && first_progress {
-                first_progress = false;
-                cancel.cancel();
-            }
-        },
-    );
+    // Cancel from another thread while the first window is being encoded.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let remote = cancel.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        remote.cancel();
+        let _ = tx.send(Instant::now());
+    });
+    let r = transcribe(model, Options::default(), audio.samples, &cancel, |_| {});
+    let returned = Instant::now();
     assert!(matches!(r, Err(Error::Cancelled)), "{r:?}");
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "cancel took {:?}",
-        started.elapsed()
-    );
+    let cancelled_at = rx.recv().unwrap();
+    // whisper.cpp polls the flag between graph nodes, so it stops within
+    // one operation, not at the end of the window.
+    let lag = returned.saturating_duration_since(cancelled_at);
+    assert!(lag < Duration::from_secs(10), "stopping took {lag:?}");
 }
 
 #[test]
