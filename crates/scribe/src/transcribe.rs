@@ -402,6 +402,11 @@ impl Worker {
         params.set_token_timestamps(true);
         params.set_no_context(true);
         params.set_suppress_blank(true);
+        // No re-decoding at higher temperatures: with token timestamps on,
+        // whisper.cpp's fallback fired on most windows of our test speech
+        // and made a 30 s window take 24 s instead of 5 s here. Windows are
+        // independent (no context), so a repetition loop cannot spread.
+        params.set_temperature_inc(0.0);
         // Checked by whisper.cpp during the encoder and between decoder steps.
         unsafe extern "C" fn abort(flag: *mut c_void) -> bool {
             // SAFETY: `flag` is the worker's Arc<AtomicBool>, alive for the call.
