@@ -14,12 +14,16 @@ cd "$(dirname "$0")/.."
 # librsvg2-dev, libsoup-3.0-dev: the desktop app's window (Tauri).
 # webkit2gtk-driver: WebKitWebDriver, which drives that window in the
 # end-to-end tests. sudo: how the app's updater installs a package where no
-# graphical prompt (pkexec) is available, as in the update test. cmake:
-# the imaging crate's JPEG-LS codec (CharLS, C++, built from source).
+# graphical prompt (pkexec) is available, as in the update test.
+# cmake: the imaging crate's JPEG-LS codec (CharLS, C++, built from source)
+# and Scribe's whisper.cpp. clang, libclang-dev: whisper-rs-sys's bindgen.
+# libasound2-dev: Scribe's microphone recording (cpal on ALSA). espeak-ng,
+# ffmpeg: the Scribe tests' synthesized dictation and its MP3/OGG/FLAC/M4A
+# copies (scripts/fetch-speech-data.sh).
 APT_PACKAGES=(pkg-config libssl-dev libdbus-1-dev gnome-keyring dbus libsecret-tools
   tcl build-essential ca-certificates python3-venv xvfb xauth postgresql
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev webkit2gtk-driver sudo
-  cmake)
+  cmake clang libclang-dev libasound2-dev espeak-ng ffmpeg)
 MIN_RUST=1.90
 
 as_root() {

@@ -49,6 +49,9 @@ bash scripts/fetch-dicom-data.sh
 export CLINICDESK_TEST_DATA="$repo/tests/data/fetched"
 export CLINICDESK_FHIR_VALIDATOR="$CLINICDESK_CACHE/venv/bin/python $repo/scripts/validate-fhir.py"
 export CLINICDESK_X12_VALIDATOR="$CLINICDESK_CACHE/venv/bin/python -m pyx12.scripts.x12valid"
+bash models/obtain.sh
+bash scripts/fetch-speech-data.sh
+export CLINICDESK_MODEL="$repo/models/ggml-tiny.en.bin"
 
 locked=()
 if [ -f Cargo.lock ]; then

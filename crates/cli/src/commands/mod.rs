@@ -1,5 +1,6 @@
-//! One module per command group. `init`, `x12` and `dicom` work without a login;
-//! every other command opens the store and logs the acting user in first.
+//! One module per command group. `init`, `x12`, `dicom` and `transcribe`
+//! work without a login; every other command opens the store and logs the
+//! acting user in first.
 
 mod appointment;
 mod audit;
@@ -17,6 +18,7 @@ mod prefs;
 mod rekey;
 mod schedule;
 mod sync;
+mod transcribe;
 mod user;
 mod x12;
 
@@ -101,6 +103,9 @@ pub enum Command {
     /// directory
     #[command(subcommand)]
     Dicom(dicom::DicomCmd),
+    /// Speech to text with the local Whisper model (models/obtain.sh);
+    /// needs no clinic data directory and no network
+    Transcribe(transcribe::TranscribeArgs),
 }
 
 pub fn run(g: &Global, cmd: Command) -> Result<()> {
@@ -108,12 +113,15 @@ pub fn run(g: &Global, cmd: Command) -> Result<()> {
         Command::Init(a) => return init::run(g, a),
         Command::X12(c) => return x12::run(g.printer(), c),
         Command::Dicom(c) => return dicom::run(g.printer(), c),
+        Command::Transcribe(a) => return transcribe::run(g.printer(), a),
         _ => {}
     }
     let mut ctx = Ctx::open(g)?;
     let ctx = &mut ctx;
     match cmd {
-        Command::Init(_) | Command::X12(_) | Command::Dicom(_) => unreachable!("handled above"),
+        Command::Init(_) | Command::X12(_) | Command::Dicom(_) | Command::Transcribe(_) => {
+            unreachable!("handled above")
+        }
         Command::Info => info::run(ctx),
         Command::User(c) => user::run(ctx, c),
         Command::Provider(c) => directory::provider(ctx, c),
