@@ -322,6 +322,10 @@ pub fn driver(data: &Path) -> Option<Driver> {
             &native.to_string(),
         ])
         .env("CLINICDESK_DATA", data)
+        // WebKitWebDriver's screenshots hang under Xvfb when WebKit paints
+        // without compositing (the app's default, src-tauri/lib.rs); the
+        // window tests keep the compositing path so they can take them.
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "0")
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("a log handle"))
         .stderr(log)
