@@ -335,18 +335,14 @@ fn main() {
 
     // The rest of a day: the flow board and check-ins, then the physician.
     js_click(&s, "[data-testid=nav-flow-board]");
+    let booked = "[data-testid=flow-row][data-status=booked] [data-testid=check-in-button]";
     for _ in 0..8 {
-        let Some(button) = s.wait_for(
-            "[data-testid=flow-row][data-status=booked] [data-testid=check-in-button]",
-            std::time::Duration::from_secs(10),
-        ) else {
+        if s.wait_for(booked, std::time::Duration::from_secs(10))
+            .is_none()
+        {
             break;
-        };
-        let _ = button;
-        js_click(
-            &s,
-            "[data-testid=flow-row][data-status=booked] [data-testid=check-in-button]",
-        );
+        }
+        js_click(&s, booked);
         js_click(&s, "[data-testid=check-in-confirm]");
         let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while !s.all("[data-testid=check-in-dialog]").is_empty()

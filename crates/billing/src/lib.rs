@@ -610,6 +610,16 @@ pub fn apply_acknowledgments(
     Ok(report)
 }
 
+/// Whether a payer file holds an 835 (to post) rather than
+/// acknowledgements, read from its transaction sets whatever delimiters
+/// the sender chose.
+pub fn holds_remittance(x12: &[u8]) -> Result<bool> {
+    let doc = clinicdesk_x12::parse(x12)
+        .map_err(|e| BillingError::X12(e.first().map(|e| e.to_string()).unwrap_or_default()))?;
+    let found = doc.transactions().any(|t| t.id() == "835");
+    Ok(found)
+}
+
 /// What posting an 835 did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PostReport {

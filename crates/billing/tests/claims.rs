@@ -34,16 +34,7 @@ fn code_set() -> Option<PathBuf> {
 }
 
 fn read_code_set(file: &Path) -> Vec<(String, bool, String)> {
-    std::fs::read_to_string(file)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut f = l.splitn(3, '\t');
-            let code = f.next().unwrap().to_string();
-            let billable = f.next() == Some("1");
-            (code, billable, f.next().unwrap_or_default().to_string())
-        })
-        .collect()
+    claims::parse_icd10cm_tsv(&std::fs::read_to_string(file).unwrap()).unwrap()
 }
 
 struct Clinic {

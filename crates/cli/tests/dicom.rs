@@ -1,28 +1,16 @@
 //! `clinicdesk-cli dicom info` and `dicom render` on a small CT built in
 //! the test: no data directory, no keychain, no login.
 
+mod common;
+
+use common::{cli, text};
+
 use dicom_core::value::PrimitiveValue;
 use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clinicdesk-cli"))
-        .args(args)
-        // Nowhere a store could be: the dicom commands must not look for one.
-        .env("CLINICDESK_DATA", "/nonexistent/clinicdesk")
-        .env_remove("CLINICDESK_USER")
-        .env_remove("CLINICDESK_PASSWORD")
-        .output()
-        .expect("clinicdesk-cli runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// A 3×2 CT slice, signed 16-bit, two frames, with a window and a rescale.
 fn ct(dir: &Path) -> String {

@@ -1,29 +1,17 @@
 //! `clinicdesk-cli x12 parse` and `x12 validate` on sample files: no data
 //! directory, no keychain, no login.
 
+mod common;
+
+use common::{cli, text};
+
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 fn sample(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../x12/tests/data")
         .join(name)
-}
-
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clinicdesk-cli"))
-        .args(args)
-        // Nowhere a store could be: the x12 commands must not look for one.
-        .env("CLINICDESK_DATA", "/nonexistent/clinicdesk")
-        .env_remove("CLINICDESK_USER")
-        .env_remove("CLINICDESK_PASSWORD")
-        .output()
-        .expect("clinicdesk-cli runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// A copy of a sample with `from` replaced by `to`, in a temporary file.

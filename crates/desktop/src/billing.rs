@@ -6,6 +6,7 @@ use crate::desk::Desk;
 use crate::error::DeskError;
 use crate::Result;
 use clinicdesk_billing::{Aging, BillingError, Denial, Problem};
+use clinicdesk_domain::money::dollars;
 use clinicdesk_store::{ClaimDraft, ClaimRow, Fee, LineDraft, UnbilledVisit};
 use serde::{Deserialize, Serialize};
 
@@ -84,10 +85,6 @@ fn billing_error(e: BillingError) -> DeskError {
         BillingError::Store(s) => s.into(),
         other => DeskError::invalid(other.to_string()),
     }
-}
-
-fn money(cents: i64) -> String {
-    format!("${}.{:02}", cents / 100, cents.rem_euclid(100))
 }
 
 impl Desk {
@@ -169,7 +166,7 @@ impl Desk {
         let message = format!(
             "{claims} claim{} ({}) in {} batch{}, saved for the clearinghouse in {}.",
             if claims == 1 { "" } else { "s" },
-            money(total),
+            dollars(total),
             batches.len(),
             if batches.len() == 1 { "" } else { "es" },
             out.display()
@@ -181,8 +178,7 @@ impl Desk {
     pub fn post_billing_file(&mut self, input: &BillingFileInput) -> Result<String> {
         let (store, session) = self.session()?;
         let bytes = input.text.as_bytes();
-        let is_835 = input.text.contains("ST*835") || input.text.contains("~ST*835");
-        if is_835 {
+        if clinicdesk_billing::holds_remittance(bytes).map_err(billing_error)? {
             let reports = clinicdesk_billing::post_remittance(store, &session, bytes)
                 .map_err(billing_error)?;
             Ok(reports
@@ -192,7 +188,7 @@ impl Desk {
                         "{}: payment {} of {} posted to {} claim{}{}{}.",
                         r.payer,
                         r.trace_number,
-                        money(r.payment_cents),
+                        dollars(r.payment_cents),
                         r.payments.len() - r.unmatched,
                         if r.payments.len() - r.unmatched == 1 {
                             ""

@@ -11,6 +11,7 @@ use clinicdesk_clearinghouse::{
     check_eligibility_as, Client, ClientError, ConnectionConfig, Dependent, EligibilityError,
     EligibilityQuery, EligibilityResult,
 };
+use clinicdesk_domain::money::dollars;
 use clinicdesk_domain::validate::{Relationship, Sex};
 use clinicdesk_keys::Keychain;
 use clinicdesk_store::config::CONFIG_FILE;
@@ -339,13 +340,9 @@ pub fn summarize(r: &EligibilityResult) -> (&'static str, String) {
         } else {
             "copay"
         };
-        s.push_str(&format!(" · {what} {}", money(cents)));
+        s.push_str(&format!(" · {what} {}", dollars(cents)));
     }
     ("active", s)
-}
-
-pub fn money(cents: i64) -> String {
-    format!("${}.{:02}", cents / 100, cents.rem_euclid(100))
 }
 
 #[cfg(test)]
@@ -404,6 +401,6 @@ mod tests {
         let (o, s) = summarize(&r);
         assert_eq!(o, "rejected");
         assert!(s.contains("Invalid member ID. Check the member ID"), "{s}");
-        assert_eq!(money(5), "$0.05");
+        assert_eq!(dollars(5), "$0.05");
     }
 }

@@ -63,14 +63,9 @@ fn a_visit_is_coded_sent_and_paid_from_the_billing_screen() {
             )
             .unwrap();
         let biller = store.login("bill", PASSWORD).unwrap();
-        let rows = std::fs::read_to_string(&codes)
-            .unwrap()
-            .lines()
-            .map(|l| {
-                let f: Vec<&str> = l.splitn(3, '\t').collect();
-                (f[0].to_string(), f[1] == "1", f[2].to_string())
-            })
-            .collect::<Vec<_>>();
+        let rows =
+            clinicdesk_store::claims::parse_icd10cm_tsv(&std::fs::read_to_string(&codes).unwrap())
+                .unwrap();
         store.import_icd10cm(&biller, rows, "icd10cm.tsv").unwrap();
     }
     let mut desk = Desk::new(dir.path(), Keychain::default());

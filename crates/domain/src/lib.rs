@@ -5,6 +5,7 @@ pub mod access;
 pub mod hlc;
 pub mod lifecycle;
 pub mod local_time;
+pub mod money;
 pub mod prefs;
 pub mod sync_scope;
 pub mod validate;

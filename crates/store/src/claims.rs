@@ -191,6 +191,28 @@ pub fn display_icd10(code: &str) -> String {
     }
 }
 
+/// The code set as `scripts/fetch-code-sets.sh` writes it: one code a
+/// line, `CODE<tab>0|1<tab>DESCRIPTION` (1: billable). Blank lines are
+/// skipped; anything else names its line.
+pub fn parse_icd10cm_tsv(text: &str) -> std::result::Result<Vec<(String, bool, String)>, String> {
+    let mut rows = Vec::new();
+    for (n, l) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let f: Vec<&str> = l.splitn(3, '\t').collect();
+        if f.len() != 3 || !matches!(f[1], "0" | "1") {
+            return Err(format!(
+                "line {}: expected CODE<tab>0|1<tab>DESCRIPTION",
+                n + 1
+            ));
+        }
+        rows.push((f[0].to_string(), f[1] == "1", f[2].to_string()));
+    }
+    Ok(rows)
+}
+
 fn procedure_code(code: &str) -> Result<String> {
     let c = code.trim().to_ascii_uppercase();
     if c.len() != 5 || !c.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -563,17 +585,21 @@ impl Store {
     /// Claims, newest first, optionally only those in `statuses`.
     pub fn claims(&self, session: &Session, statuses: &[&str]) -> Result<Vec<Claim>> {
         session.require(Permission::Billing)?;
-        let all: Vec<Claim> = self
-            .conn()
-            .prepare_cached(&format!(
-                "SELECT {CLAIM_COLS} FROM claims ORDER BY created_at DESC, id DESC"
-            ))?
-            .query_map([], read_claim)?
+        // Only the claims asked for are read (and their JSON parsed): the
+        // worklists ask for a few statuses out of every claim ever made.
+        let filter = if statuses.is_empty() {
+            String::new()
+        } else {
+            let marks: Vec<String> = (1..=statuses.len()).map(|i| format!("?{i}")).collect();
+            format!("WHERE status IN ({})", marks.join(", "))
+        };
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {CLAIM_COLS} FROM claims {filter} ORDER BY created_at DESC, id DESC"
+        ))?;
+        let claims = stmt
+            .query_map(rusqlite::params_from_iter(statuses), read_claim)?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(all
-            .into_iter()
-            .filter(|c| statuses.is_empty() || statuses.contains(&c.status.as_str()))
-            .collect())
+        Ok(claims)
     }
 
     /// The next interchange control number for a claim batch.
@@ -1075,5 +1101,31 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_code_set_file_is_read_line_by_line() {
+        let rows = parse_icd10cm_tsv(
+            "J20\t0\tAcute bronchitis\n\nJ209\t1\tAcute bronchitis, unspecified\n",
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[1],
+            (
+                "J209".to_string(),
+                true,
+                "Acute bronchitis, unspecified".to_string()
+            )
+        );
+        assert_eq!(
+            parse_icd10cm_tsv("J20\tyes\tx").unwrap_err(),
+            "line 1: expected CODE<tab>0|1<tab>DESCRIPTION"
+        );
     }
 }

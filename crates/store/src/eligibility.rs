@@ -72,6 +72,12 @@ impl EligibilityCheck {
 
 const COLS: &str = "id, patient_id, coverage_id, appointment_id, service_date, device_id, requested_at, requested_by, state, attempts, next_attempt_at, last_error, connection, outcome, summary, result, completed_at";
 
+/// `e` (an `eligibility_checks` row) is its coverage's latest check.
+const LATEST: &str = "NOT EXISTS (
+    SELECT 1 FROM eligibility_checks n
+    WHERE n.coverage_id = e.coverage_id
+      AND (n.requested_at > e.requested_at OR (n.requested_at = e.requested_at AND n.id > e.id)))";
+
 fn read_check(r: &rusqlite::Row) -> rusqlite::Result<EligibilityCheck> {
     read_check_at(r, 0)
 }
@@ -224,10 +230,7 @@ impl Store {
             .conn()
             .prepare_cached(&format!(
                 "SELECT {COLS} FROM eligibility_checks e
-                 WHERE patient_id = ?1 AND NOT EXISTS (
-                   SELECT 1 FROM eligibility_checks n
-                   WHERE n.coverage_id = e.coverage_id
-                     AND (n.requested_at > e.requested_at OR (n.requested_at = e.requested_at AND n.id > e.id)))
+                 WHERE patient_id = ?1 AND {LATEST}
                  ORDER BY coverage_id"
             ))?
             .query_map([patient_id], read_check)?
@@ -251,11 +254,11 @@ impl Store {
                 "SELECT a.id, {} FROM appointments a
                  JOIN coverages c ON c.patient_id = a.patient_id AND c.active = 1 AND c.priority = 1
                  JOIN eligibility_checks e ON e.coverage_id = c.id
-                 WHERE a.starts_at >= ?1 AND a.starts_at < ?2 AND NOT EXISTS (
-                   SELECT 1 FROM eligibility_checks n
-                   WHERE n.coverage_id = e.coverage_id
-                     AND (n.requested_at > e.requested_at OR (n.requested_at = e.requested_at AND n.id > e.id)))",
-                COLS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ")
+                 WHERE a.starts_at >= ?1 AND a.starts_at < ?2 AND {LATEST}",
+                COLS.split(", ")
+                    .map(|c| format!("e.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))?
             .query_map((from, to), |r| Ok((r.get(0)?, read_check_at(r, 1)?)))?
             .collect::<rusqlite::Result<_>>()?;

@@ -6,6 +6,7 @@ use crate::context::Ctx;
 use crate::error::{CliError, Result};
 use crate::output::table_or;
 use clinicdesk_billing::BillingError;
+use clinicdesk_domain::money::dollars;
 use clinicdesk_store::claims::display_icd10;
 use clinicdesk_store::{ClaimDraft, LineDraft};
 use std::path::PathBuf;
@@ -102,10 +103,6 @@ fn read(file: &PathBuf) -> Result<Vec<u8>> {
         .map_err(|e| CliError::failed(format!("cannot read {}: {e}", file.display())))
 }
 
-fn money(cents: i64) -> String {
-    format!("${}.{:02}", cents / 100, cents.rem_euclid(100))
-}
-
 fn cents(dollars: &str) -> Result<i64> {
     let t = dollars.trim().trim_start_matches('$');
     let (whole, frac) = t.split_once('.').unwrap_or((t, "0"));
@@ -168,22 +165,8 @@ pub fn codes(ctx: &mut Ctx, cmd: CodesCmd) -> Result<()> {
             }
             let text = String::from_utf8(read(&file)?)
                 .map_err(|_| CliError::failed(format!("{} is not UTF-8 text", file.display())))?;
-            let mut rows = Vec::new();
-            for (n, l) in text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-            {
-                let f: Vec<&str> = l.splitn(3, '\t').collect();
-                if f.len() != 3 || !matches!(f[1], "0" | "1") {
-                    return Err(CliError::failed(format!(
-                        "{} line {}: expected CODE<tab>0|1<tab>DESCRIPTION",
-                        file.display(),
-                        n + 1
-                    )));
-                }
-                rows.push((f[0].to_string(), f[1] == "1", f[2].to_string()));
-            }
+            let rows = clinicdesk_store::claims::parse_icd10cm_tsv(&text)
+                .map_err(|e| CliError::failed(format!("{} {e}", file.display())))?;
             let source = file
                 .file_name()
                 .map(|f| f.to_string_lossy().to_string())
@@ -232,7 +215,12 @@ pub fn fee(ctx: &mut Ctx, cmd: FeeCmd) -> Result<()> {
                 cents(&charge)?,
             )?;
             ctx.out.show(&f, |f| {
-                format!("{} {} = {}\n", f.code, f.description, money(f.charge_cents))
+                format!(
+                    "{} {} = {}\n",
+                    f.code,
+                    f.description,
+                    dollars(f.charge_cents)
+                )
             })
         }
         FeeCmd::List => {
@@ -245,7 +233,7 @@ pub fn fee(ctx: &mut Ctx, cmd: FeeCmd) -> Result<()> {
                             f.code.clone(),
                             f.modifier.clone(),
                             f.description.clone(),
-                            money(f.charge_cents),
+                            dollars(f.charge_cents),
                         ]
                     })
                     .collect();
@@ -280,7 +268,7 @@ pub fn claim(ctx: &mut Ctx, cmd: ClaimCmd) -> Result<()> {
                 format!(
                     "Claim {} drafted: {} for {}.\n",
                     c.id,
-                    money(c.total_charge_cents),
+                    dollars(c.total_charge_cents),
                     c.service_date
                 )
             })
@@ -296,14 +284,14 @@ pub fn claim(ctx: &mut Ctx, cmd: ClaimCmd) -> Result<()> {
                     c.status,
                     c.status_detail.clone().unwrap_or_default(),
                     c.service_date,
-                    money(c.total_charge_cents),
-                    money(c.paid_cents),
-                    money(c.adjusted_cents),
-                    money(c.patient_resp_cents)
+                    dollars(c.total_charge_cents),
+                    dollars(c.paid_cents),
+                    dollars(c.adjusted_cents),
+                    dollars(c.patient_resp_cents)
                 );
                 s.push_str(&format!("diagnoses: {}\n", c.diagnoses.iter().map(|d| display_icd10(d)).collect::<Vec<_>>().join(", ")));
                 for l in &c.lines {
-                    s.push_str(&format!("  {} {} x{} {}\n", l.code, l.modifiers.join(","), l.units, money(l.charge_cents)));
+                    s.push_str(&format!("  {} {} x{} {}\n", l.code, l.modifiers.join(","), l.units, dollars(l.charge_cents)));
                 }
                 s
             })
@@ -319,8 +307,8 @@ pub fn claim(ctx: &mut Ctx, cmd: ClaimCmd) -> Result<()> {
                             c.id.clone(),
                             c.service_date.clone(),
                             c.status.clone(),
-                            money(c.total_charge_cents),
-                            money(c.paid_cents),
+                            dollars(c.total_charge_cents),
+                            dollars(c.paid_cents),
                         ]
                     })
                     .collect();
@@ -401,7 +389,7 @@ pub fn claim(ctx: &mut Ctx, cmd: ClaimCmd) -> Result<()> {
                             x.claim_id.clone(),
                             x.service_date.clone(),
                             x.status.clone(),
-                            money(x.total_charge_cents),
+                            dollars(x.total_charge_cents),
                             x.reasons.join("; "),
                         ]
                     })
@@ -428,7 +416,7 @@ pub fn remit(ctx: &mut Ctx, cmd: RemitCmd) -> Result<()> {
                             "{} payment {} of {}: {} claim payments ({} not matched to a claim, {} already posted)\n",
                             r.payer,
                             r.trace_number,
-                            money(r.payment_cents),
+                            dollars(r.payment_cents),
                             r.payments.len(),
                             r.unmatched,
                             r.already_posted
@@ -449,9 +437,9 @@ pub fn ar(ctx: &mut Ctx, cmd: ArCmd) -> Result<()> {
                 let mut rows: Vec<[String; 3]> = a
                     .buckets
                     .iter()
-                    .map(|b| [b.label.to_string(), b.claims.to_string(), money(b.cents)])
+                    .map(|b| [b.label.to_string(), b.claims.to_string(), dollars(b.cents)])
                     .collect();
-                rows.push(["total".into(), String::new(), money(a.total_cents)]);
+                rows.push(["total".into(), String::new(), dollars(a.total_cents)]);
                 table_or(["AGE", "CLAIMS", "OUTSTANDING"], &rows, "")
             })
         }
