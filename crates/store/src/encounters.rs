@@ -350,7 +350,8 @@ impl Tx<'_> {
             Entry::new("note", "sign")
                 .patient(&note.patient_id)
                 .record(note_id),
-        )
+        )?;
+        crate::dictations::on_note_signed(self, &note.encounter_id)
     }
 
     pub fn add_addendum(&mut self, note_id: &str, body: &str) -> Result<String> {

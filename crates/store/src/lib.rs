@@ -29,6 +29,7 @@ pub use write::Tx;
 pub mod booking;
 pub mod changes;
 pub mod claims;
+pub mod dictations;
 pub mod eligibility;
 pub mod encounters;
 pub mod interop;
@@ -37,6 +38,7 @@ pub mod payers;
 mod prefs;
 pub mod schedule;
 pub mod sync_state;
+pub mod terminology;
 pub mod updates;
 pub mod views;
 
@@ -46,6 +48,7 @@ pub use claims::{
     Batch, Claim, ClaimDraft, ClaimLine, ClaimRow, Fee, LineDraft, PaymentPosting,
     PostedAdjustment, PostedPayment, UnbilledVisit,
 };
+pub use dictations::{AudioRetention, DictatedSegment, Dictation, DictationSource, DictationState};
 pub use directory::{
     AppointmentType, Location, NewAppointmentType, NewLocation, NewProvider, Provider, Room,
 };

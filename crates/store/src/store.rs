@@ -326,6 +326,8 @@ fn verify_and_configure(conn: Connection, db: &Path) -> Result<Connection> {
         }
         Err(e) => return Err(e.into()),
     }
+    // secure_delete zeroes what a delete frees (removed dictation audio,
+    // say), so it cannot be read back from free pages even with the key.
     // WAL with synchronous = NORMAL: a commit is in the log before it returns,
     // so a killed process loses nothing committed; the log is synced to disk at
     // checkpoints rather than at every commit, which keeps a booking under a
@@ -336,6 +338,7 @@ fn verify_and_configure(conn: Connection, db: &Path) -> Result<Connection> {
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;
          PRAGMA temp_store = MEMORY;
+         PRAGMA secure_delete = ON;
          PRAGMA cache_size = -32768;",
     )?;
     // A booking alone runs about twenty distinct statements; with rusqlite's
