@@ -1,10 +1,12 @@
 //! The app's figures in a real window (bench/window.sh runs it): how long
 //! switching the calendar's day takes to render with 6 providers and 40
-//! appointments each, and how much memory the app holds after a scripted
-//! day at the front desk and in the exam room.
+//! appointments each, how much memory the app holds after a scripted day
+//! at the front desk and in the exam room, and, given a recording, how
+//! quickly typing in the note shows while that recording is transcribed.
 //!
-//! Usage: window-bench --app PATH [--runs N]. Needs a display (Xvfb),
-//! tauri-driver and WebKitWebDriver, and a keychain.
+//! Usage: window-bench --app PATH [--runs N] [--dictation FILE.wav]. Needs
+//! a display (Xvfb), tauri-driver and WebKitWebDriver, and a keychain; the
+//! dictation figure needs the speech model (CLINICDESK_MODEL).
 
 #[path = "../tests/webdriver/mod.rs"]
 mod webdriver;
@@ -242,6 +244,102 @@ fn js_click(s: &Session, css: &str) {
     s.script("document.querySelector(arguments[0]).click()", json!([css]));
 }
 
+/// Records, in the page, the time from each key press in the focused
+/// field to the frame that shows its character.
+const WATCH_KEYS: &str = r#"
+window.__lat = [];
+const field = document.activeElement;
+field.addEventListener('keydown', (e) => {
+  const t0 = e.timeStamp;
+  field.addEventListener('input', () => requestAnimationFrame(() => window.__lat.push(performance.now() - t0)), { once: true });
+});
+"#;
+
+/// Types `n` characters into the focused field one by one (as a person
+/// would, ~8 a second) and returns the sorted key-to-frame latencies.
+fn typing_latency(s: &Session, n: usize) -> Vec<f64> {
+    s.script(WATCH_KEYS, json!([]));
+    for _ in 0..n {
+        s.keys("a");
+        std::thread::sleep(std::time::Duration::from_millis(120));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut v: Vec<f64> = s
+        .script("return window.__lat", json!([]))
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
+        .unwrap_or_default();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// In an open encounter: typing latency in the note, first idle, then
+/// while `recording` is transcribed on this computer.
+fn dictation_responsiveness(s: &Session, recording: &Path) {
+    use base64::Engine;
+    let data = base64::engine::general_purpose::STANDARD
+        .encode(std::fs::read(recording).expect("the recording"));
+    let field = "[data-testid=note-assessment]";
+    s.find(field);
+    s.script(
+        "document.querySelector(arguments[0]).focus()",
+        json!([field]),
+    );
+    let idle = typing_latency(s, 40);
+    let encounter = s
+        .script(
+            "return document.querySelector('[data-testid=dictation-panel]') ? 'ok' : null",
+            json!([]),
+        )
+        .as_str()
+        .map(str::to_string);
+    assert!(
+        encounter.is_some(),
+        "the dictation panel is not on the encounter screen"
+    );
+    let started = s.script_async(
+        r#"const [data, done] = [arguments[0], arguments[arguments.length - 1]];
+           const id = document.querySelector('[data-testid=encounter-screen]').dataset.encounterId;
+           window.__TAURI_INTERNALS__.invoke('import_dictation', { input: { encounter_id: id, file_name: 'dictation.wav', data_base64: data } })
+             .then(() => done('ok'), (e) => done(JSON.stringify(e)));"#,
+        json!([data]),
+    );
+    assert_eq!(
+        started,
+        json!("ok"),
+        "the dictation did not start: {started}"
+    );
+    s.find("[data-testid=scribe-progress]");
+    s.script(
+        "document.querySelector(arguments[0]).focus()",
+        json!([field]),
+    );
+    let t = std::time::Instant::now();
+    let busy = typing_latency(s, 40);
+    let typed_for = t.elapsed().as_secs_f64();
+    let still = !s.all("[data-testid=scribe-progress]").is_empty();
+    let report = |name: &str, v: &[f64]| {
+        println!(
+            "  typing in the note {name}: {} keys, median {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+            v.len(),
+            percentile(v, 0.5),
+            percentile(v, 0.95),
+            v[v.len() - 1]
+        );
+    };
+    println!("dictation: key press to painted character in the note");
+    report("idle", &idle);
+    report("while a recording is transcribed", &busy);
+    println!(
+        "  ({typed_for:.1} s of typing; transcription {})",
+        if still {
+            "still running at the end"
+        } else {
+            "finished during the typing"
+        }
+    );
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -249,12 +347,15 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let (mut app, mut runs) = (None, 20usize);
+    let (mut app, mut runs, mut dictation) = (None, 20usize, None);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--app" => app = args.next().map(PathBuf::from),
             "--runs" => runs = args.next().and_then(|r| r.parse().ok()).unwrap_or(runs),
-            other => panic!("unknown argument {other}; usage: window-bench --app PATH [--runs N]"),
+            "--dictation" => dictation = args.next().map(PathBuf::from),
+            other => panic!(
+                "unknown argument {other}; usage: window-bench --app PATH [--runs N] [--dictation FILE.wav]"
+            ),
         }
     }
     let app = app.expect("--app PATH: the release app binary");
@@ -363,6 +464,7 @@ fn main() {
     js_click(&s, "[data-testid=lock-button]");
     login(&s, "doc");
     for i in 0..3 {
+        let last = i == 2;
         let open = "[data-testid=my-day-row] [data-testid=open-encounter]";
         if s.wait_for(open, std::time::Duration::from_secs(10))
             .is_none()
@@ -390,6 +492,9 @@ fn main() {
                 "Continue current treatment; return in three months.",
             );
             s.wait_text("[data-testid=save-state]", "Saved");
+            if let (true, Some(recording)) = (last, dictation.as_deref()) {
+                dictation_responsiveness(&s, recording);
+            }
         }
         js_click(&s, "[data-testid=nav-my-day]");
     }

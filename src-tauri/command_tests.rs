@@ -185,3 +185,44 @@ fn update_address_is_for_administrators_and_a_keyless_build_says_it_cannot_updat
     let locked = invoke(&w, "update_settings", json!({})).unwrap_err();
     assert_eq!(locked["kind"], "locked");
 }
+
+#[test]
+fn dictation_commands_answer_through_ipc_and_enforce_roles() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = window(dir.path());
+    invoke(&w, "create_clinic", new_clinic()).unwrap();
+
+    let status = invoke(&w, "scribe_status", json!({})).unwrap();
+    assert!(status["microphone"].is_boolean());
+    assert_eq!(status["active"], Value::Null);
+    assert!(
+        status["model"].is_string() || status["model_problem"].is_string(),
+        "{status}"
+    );
+
+    // The administrator sets how long audio is kept, but does not dictate.
+    let kept = invoke(
+        &w,
+        "set_audio_retention",
+        json!({ "input": { "retention": { "policy": "days-after-sign", "days": 14 } } }),
+    )
+    .unwrap();
+    assert_eq!(kept, json!({ "policy": "days-after-sign", "days": 14 }));
+    assert_eq!(invoke(&w, "audio_retention", json!({})).unwrap(), kept);
+    let refused = invoke(
+        &w,
+        "set_audio_retention",
+        json!({ "input": { "retention": { "policy": "days-after-sign", "days": 0 } } }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["kind"], "invalid");
+    let refused = invoke(
+        &w,
+        "record_dictation",
+        json!({ "input": { "encounter_id": "nope" } }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["kind"], "denied", "{refused}");
+    let refused = invoke(&w, "stop_dictation", json!({})).unwrap_err();
+    assert_eq!(refused["kind"], "not-found");
+}

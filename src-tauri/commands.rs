@@ -27,7 +27,7 @@ struct StoreChanged {
 
 /// This desktop changed clinic data: refresh the screens and send the
 /// change to the clinic server now.
-fn changed<R: Runtime>(app: &AppHandle<R>) {
+pub(crate) fn changed<R: Runtime>(app: &AppHandle<R>) {
     // A window that is closing cannot be told; nothing else depends on it.
     let _ = app.emit("store-changed", StoreChanged { source: "local" });
     if let Some(worker) = app.try_state::<desktop::SyncWorker>() {
@@ -267,5 +267,16 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         crate::updates::check_for_update,
         crate::updates::install_update,
         crate::updates::restart_app,
+        crate::scribe::scribe_status,
+        crate::scribe::record_dictation,
+        crate::scribe::import_dictation,
+        crate::scribe::retry_dictation,
+        crate::scribe::stop_dictation,
+        crate::scribe::cancel_dictation,
+        crate::scribe::dictations,
+        crate::scribe::discard_dictation,
+        crate::scribe::draft_from_dictation,
+        crate::scribe::audio_retention,
+        crate::scribe::set_audio_retention,
     ]
 }

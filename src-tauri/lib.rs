@@ -9,6 +9,7 @@
 #[cfg(test)]
 mod command_tests;
 mod commands;
+mod scribe;
 mod updates;
 
 pub use clinicdesk_demo as demo;
@@ -18,7 +19,7 @@ pub use clinicdesk_fhir as fhir;
 pub use clinicdesk_keys as keys;
 pub use clinicdesk_store as store;
 
-use clinicdesk_desktop::{Desk, EligibilityWorker, SyncWorker};
+use clinicdesk_desktop::{Desk, EligibilityWorker, Scribe, SyncWorker};
 use clinicdesk_keys::Keychain;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -40,9 +41,13 @@ pub fn data_dir() -> Result<PathBuf, String> {
 pub fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::Builder<R> {
     let (dir, unlock) = (desk.dir().to_path_buf(), desk.unlock());
     let (keychain, bell) = (desk.keychain().clone(), desk.eligibility_bell());
+    // Managed before set-up, so its commands work on every runtime; the
+    // window's events are wired in once the app exists.
+    let scribe = Scribe::new(&dir, unlock.clone(), |_| {});
     builder
         .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(Mutex::new(desk))
+        .manage(scribe)
         .manage(updates::Updates::default())
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -51,6 +56,10 @@ pub fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::
                 move || commands::eligibility_changed(&handle)
             });
             app.manage(eligibility);
+            app.state::<Scribe>().set_notify({
+                let handle = handle.clone();
+                move |update| scribe::notify(&handle, update)
+            });
             let worker = SyncWorker::start(&dir, unlock, move || commands::synced(&handle));
             app.manage(worker);
             updates::start_background_checks(app.handle());

@@ -1189,6 +1189,18 @@ fn billers_load_the_code_set_and_set_fees() {
         .run_as(&BILLER, &["codes", "show", "Q99.999"])
         .fails(1, "is not an ICD-10-CM code");
 
+    // Drug names, which the scribe drafts with, are the administrator's.
+    let drugs = data.join("drugs/drug-names.tsv");
+    let drugs = drugs.to_str().unwrap();
+    clinic
+        .run_as(&BILLER, &["codes", "import", "drugs", drugs])
+        .fails(1, "biller users may not");
+    let loaded = clinic.json(&ADMIN, &["codes", "import", "drugs", drugs]);
+    assert!(loaded["codes"].as_u64().unwrap() > 70_000, "{loaded:#}");
+    clinic
+        .run_as(&ADMIN, &["codes", "import", "snomed", drugs])
+        .fails(2, "icd10cm or drugs");
+
     let fee = clinic.json(
         &BILLER,
         &[

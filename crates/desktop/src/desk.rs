@@ -258,6 +258,9 @@ impl Desk {
         let session = store.login(&input.username, &input.password)?;
         self.start_session(session)?;
         self.lock_reason = None;
+        // Housekeeping only: a failure here is retried at the next login
+        // and must not keep anyone out.
+        let _ = self.apply_audio_retention();
         Ok(self.status())
     }
 
@@ -346,6 +349,15 @@ impl Desk {
             last_error: progress.last_error,
             conflicts: store.open_conflict_count()?,
         })
+    }
+
+    /// A preference of the logged-in user (or its default).
+    pub(crate) fn preference(&self, key: &str) -> String {
+        self.active
+            .as_ref()
+            .and_then(|a| a.preferences.get(key).cloned())
+            .or_else(|| default_preferences().get(key).cloned())
+            .unwrap_or_default()
     }
 
     /// The store itself, for the background sync worker.

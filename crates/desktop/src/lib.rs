@@ -11,11 +11,13 @@ mod billing;
 mod clinical;
 mod clock;
 mod desk;
+mod dictation;
 mod eligibility;
 mod eligibility_worker;
 mod error;
 mod frontdesk;
 mod inputs;
+mod scribe;
 mod status;
 mod sync_worker;
 mod updates;
@@ -27,6 +29,7 @@ pub use billing::{
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use desk::{demo_spec, Desk, SharedUnlock};
+pub use dictation::{DictationDraft, DraftFromDictationInput, RetentionInput, StoreTerms};
 pub use eligibility::{
     CheckEligibilityInput, ConnectionInput, ConnectionView, CoverageEligibility,
     DayEligibilityInput, DayEligibilityReport, PatientEligibility, PayerSettingsInput,
@@ -35,6 +38,10 @@ pub use eligibility::{
 pub use eligibility_worker::{drain_eligibility, Bell, EligibilityWorker};
 pub use error::DeskError;
 pub use inputs::*;
+pub use scribe::{
+    model_candidates, DictationRef, ImportAudioInput, RecordInput, Scribe, ScribePhase,
+    ScribeStatus, ScribeUpdate,
+};
 pub use status::{AppStatus, Can, Home, Phase, SyncStatus};
 pub use sync_worker::SyncWorker;
 pub use updates::{UpdateSettings, UpdateSourceInput};

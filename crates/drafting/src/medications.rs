@@ -335,12 +335,10 @@ fn merge(out: &mut Vec<Medication>, m: Medication) {
             }
             // What the physician decided outranks what was only mentioned;
             // an allergy is never overwritten.
-            if o.action != MedicationAction::Allergy
+            let decided = o.action != MedicationAction::Allergy
                 && m.action != MedicationAction::Mentioned
-                && m.action != MedicationAction::Taking
-            {
-                o.action = m.action;
-            } else if o.action == MedicationAction::Mentioned {
+                && m.action != MedicationAction::Taking;
+            if decided || o.action == MedicationAction::Mentioned {
                 o.action = m.action;
             }
         }

@@ -133,6 +133,8 @@ const LEAD_INS: &[&str] = &[
     "diagnosed with",
     "diagnosis of",
     "diagnosis is",
+    "assessment is",
+    "impression is",
     "consistent with",
     "suggestive of",
     "likely",
@@ -256,6 +258,11 @@ const LEADING_FILLER: &[&str] = &[
     "really",
     "patient's",
     "patients",
+    "follow",
+    "up",
+    "follow-up",
+    "routine",
+    "recheck",
 ];
 
 /// Phrases that look like problems but are not: visit business, people,
@@ -286,6 +293,25 @@ const NOT_PROBLEMS: &[&str] = &[
     "fine",
     "allergies",
     "allergy",
+    "assessment",
+    "impression",
+    "diagnosis",
+    "plan",
+    "exam",
+    "examination",
+    "work",
+    "physician",
+    "doctor",
+    "clinic",
+    "symptoms",
+    "viral",
+    "bacterial",
+    "acute",
+    "chronic",
+    "stable",
+    "controlled",
+    "better",
+    "worse",
 ];
 
 /// Words left out of a code search: too common to narrow it, or matching
@@ -303,11 +329,12 @@ pub fn find(
 ) -> Vec<Problem> {
     let mut phrases: Vec<String> = Vec::new();
     for (section, sentence) in sentences {
+        // "Denies chest pain, shortness of breath, or swelling": a negation
+        // reaches over the whole list, so the whole sentence is left out.
+        if is_negated(&words(sentence).join(" ")) {
+            continue;
+        }
         for clause in clause_words(sentence) {
-            let joined = clause.join(" ");
-            if is_negated(&joined) {
-                continue;
-            }
             phrases.extend(after_lead_ins(&clause));
             phrases.extend(before_status(&clause));
             if *section == Section::Assessment {
@@ -324,7 +351,10 @@ pub fn find(
             break;
         }
         let phrase = trim_filler(&phrase);
-        if phrase.is_empty() || NOT_PROBLEMS.contains(&phrase.as_str()) || is_drug(&phrase) {
+        let not_a_problem = NOT_PROBLEMS
+            .iter()
+            .any(|n| phrase == *n || phrase.ends_with(&format!(" {n}")));
+        if phrase.is_empty() || not_a_problem || is_drug(&phrase) {
             continue;
         }
         if problems.iter().any(|p| p.phrase == phrase) {
@@ -342,20 +372,22 @@ pub fn find(
     problems
 }
 
-/// "Denies chest pain": a pertinent negative, not a problem.
-fn is_negated(clause: &str) -> bool {
+/// "Denies chest pain": a pertinent negative, not a problem. ("Without"
+/// and "not" are not among them: "diabetes without complications" and
+/// "hypertension is not controlled" name problems.)
+fn is_negated(sentence: &str) -> bool {
     [
         "denies",
         "denied",
+        "deny",
         "no",
-        "without",
         "negative for",
-        "not",
         "never",
         "free of",
+        "ruled out",
     ]
     .iter()
-    .any(|n| contains_phrase(clause, n))
+    .any(|n| contains_phrase(sentence, n))
 }
 
 fn take_phrase(words: &[String]) -> Option<String> {
@@ -368,6 +400,23 @@ fn take_phrase(words: &[String]) -> Option<String> {
     (!taken.is_empty()).then(|| taken.join(" "))
 }
 
+/// Phrases joined by "and"/"or" ("a sore throat and a cough"), from the
+/// start of `words` up to the first other stop.
+fn take_list(words: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = words;
+    while out.len() < 4 {
+        let Some(p) = take_phrase(rest) else { break };
+        let used = p.split(' ').count();
+        out.push(p);
+        match rest.get(used).map(String::as_str) {
+            Some("and" | "or") => rest = &rest[used + 1..],
+            _ => break,
+        }
+    }
+    out
+}
+
 fn after_lead_ins(clause: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for lead in LEAD_INS {
@@ -378,9 +427,7 @@ fn after_lead_ins(clause: &[String]) -> Vec<String> {
                 .enumerate()
                 .all(|(k, w)| clause.get(i + k).is_some_and(|c| c == w));
             if matches {
-                if let Some(p) = take_phrase(&clause[i + lead_words.len()..]) {
-                    out.push(p);
-                }
+                out.extend(take_list(&clause[i + lead_words.len()..]));
             }
         }
     }
@@ -461,8 +508,9 @@ fn search_terms(phrase: &str) -> String {
     phrase.to_string()
 }
 
-/// Looks a phrase up, dropping words from the front, then the back, until
-/// the code set knows it ("persistent dry cough" → "dry cough" → "cough").
+/// Looks a phrase up, dropping words from the front until the code set
+/// knows it ("persistent dry cough" → "dry cough" → "cough"). The last word
+/// names the thing, so it is never dropped.
 fn look_up(phrase: &str, terms: &dyn Terminology) -> Option<Problem> {
     let searched = search_terms(phrase);
     let all: Vec<&str> = searched
@@ -472,9 +520,6 @@ fn look_up(phrase: &str, terms: &dyn Terminology) -> Option<Problem> {
     let mut tries: Vec<Vec<&str>> = Vec::new();
     for start in 0..all.len() {
         tries.push(all[start..].to_vec());
-    }
-    for end in (1..all.len()).rev() {
-        tries.push(all[..end].to_vec());
     }
     for words in tries {
         // One short word alone ("leg", "arm") finds too much to mean anything.
@@ -505,15 +550,18 @@ fn look_up(phrase: &str, terms: &dyn Terminology) -> Option<Problem> {
 }
 
 /// Higher is a better first guess for what was said: the most general
-/// code (short), worded like the phrase, and the code set's own default
-/// for an unqualified problem ("unspecified", "without complications").
+/// code (short; a three-character code that is billable has no
+/// subdivisions at all), worded like the phrase with little else, and the
+/// code set's own default for an unqualified problem ("unspecified",
+/// "without complications").
 pub fn rank(query: &str, code: &str, description: &str) -> f64 {
     let d = description.to_ascii_lowercase();
+    let d_words = words(&d);
     let mut score = -2.0 * code.len() as f64;
-    if d.starts_with(query) {
+    if code.len() == 3 {
         score += 3.0;
     }
-    if contains_phrase(&words(&d).join(" "), query) {
+    if contains_phrase(&d_words.join(" "), query) {
         score += 2.0;
     }
     let qualified = |w: &str| query.contains(w);
@@ -523,9 +571,30 @@ pub fn rank(query: &str, code: &str, description: &str) -> f64 {
     if (d.contains("without complications") || d.contains("uncomplicated"))
         && !qualified("complicat")
     {
-        score += 2.0;
+        score += 2.5;
     }
-    score - d.len() as f64 / 40.0
+    // Every further word narrows the code to something not said.
+    const NEUTRAL: &[&str] = &[
+        "unspecified",
+        "without",
+        "with",
+        "complications",
+        "uncomplicated",
+        "of",
+        "the",
+        "and",
+        "to",
+        "in",
+        "or",
+        "a",
+        "an",
+    ];
+    let query_words: Vec<&str> = query.split(' ').collect();
+    let extra = d_words
+        .iter()
+        .filter(|w| !NEUTRAL.contains(&w.as_str()) && !query_words.contains(&w.as_str()))
+        .count();
+    score - 0.75 * extra as f64
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ pub fn number_at(words: &[String], at: usize) -> Option<(f64, usize)> {
     let mut used = 0;
     while let Some(w) = words.get(at + used) {
         match small_number(w) {
-            Some(n) if n < 10 && current % 10 == 0 && current >= 20 => current += n,
+            Some(n) if n < 10 && current.is_multiple_of(10) && current >= 20 => current += n,
             Some(n) if used == 0 || current == 0 => current = n,
             Some(_) => break,
             None => match w.as_str() {

@@ -36,7 +36,17 @@ pub fn load(path: &Path) -> Result<Audio> {
         path: path.to_path_buf(),
         source: e,
     })?;
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    decode(Box::new(file), path)
+}
+
+/// Decodes audio held in memory (a file the app was handed, never written
+/// to disk); `name` gives the format hint and names it in errors.
+pub fn load_bytes(bytes: Vec<u8>, name: &str) -> Result<Audio> {
+    decode(Box::new(std::io::Cursor::new(bytes)), Path::new(name))
+}
+
+fn decode(source: Box<dyn symphonia::core::io::MediaSource>, path: &Path) -> Result<Audio> {
+    let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);

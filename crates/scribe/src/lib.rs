@@ -12,7 +12,7 @@ pub mod resample;
 pub mod transcribe;
 pub mod wer;
 
-pub use audio::{load as load_audio, Audio, SAMPLE_RATE};
+pub use audio::{load as load_audio, load_bytes as load_audio_bytes, Audio, SAMPLE_RATE};
 pub use error::{Error, Result};
 pub use record::{microphone_available, Recorder};
 pub use transcribe::{

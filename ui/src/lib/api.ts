@@ -224,6 +224,34 @@ export interface Note {
 }
 export interface EncounterView { encounter: Encounter; patient: Patient; appointment: Appointment | null; notes: Note[] }
 
+export type DictationState = 'recording' | 'transcribing' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export interface DictatedSegment { start_secs: number; end_secs: number; text: string }
+export interface Dictation {
+  id: string; encounter_id: string; patient_id: string; recorded_by: string;
+  source: 'microphone' | 'file'; file_name: string | null; state: DictationState;
+  started_at: number; finished_at: number | null; duration_secs: number; error: string | null;
+  note_id: string | null; audio_removed_at: number | null; audio_secs: number;
+  segments: DictatedSegment[]; transcript: string;
+}
+/** The dictation in progress, as the `scribe` event and commands report it. */
+export interface ScribeUpdate {
+  dictation_id: string; encounter_id: string; source: 'microphone' | 'file'; file_name: string | null;
+  phase: 'recording' | 'transcribing' | 'done' | 'failed' | 'cancelled';
+  audio_secs: number; progress: number | null; text: string; error: string | null;
+}
+export interface ScribeStatus { microphone: boolean; model: string | null; model_problem: string | null; active: ScribeUpdate | null }
+export interface CodeCandidate { code: string; description: string }
+export interface DraftProblem { phrase: string; searched: string; candidates: CodeCandidate[] }
+export interface DraftMedication {
+  name: string; said: string | null; dose: string | null; route: string | null; frequency: string | null;
+  action: 'start' | 'continue' | 'stop' | 'change' | 'taking' | 'allergy' | 'mentioned';
+}
+export interface DictationDraft {
+  note: Note; problems: DraftProblem[]; medications: DraftMedication[];
+  code_set_loaded: boolean; drug_names_loaded: boolean;
+}
+export type AudioRetention = { policy: 'on-sign' } | { policy: 'days-after-sign'; days: number } | { policy: 'keep' };
+
 export interface User {
   id: string; username: string; display_name: string; role: Role; provider_id: string | null; active: boolean;
 }
@@ -359,6 +387,21 @@ export const api = {
   signNote: (note_id: string) => call<Note>('sign_note', { input: { note_id } }),
   addAddendum: (note_id: string, body: string) => call<Note>('add_addendum', { input: { note_id, body } }),
   finishEncounter: (encounter_id: string) => call<EncounterView>('finish_encounter', { input: { encounter_id } }),
+
+  scribeStatus: () => call<ScribeStatus>('scribe_status'),
+  recordDictation: (encounter_id: string) => call<ScribeUpdate>('record_dictation', { input: { encounter_id } }),
+  /** The file's bytes go as base64; the core decodes them in memory. */
+  importDictation: (encounter_id: string, file_name: string, data_base64: string) =>
+    call<ScribeUpdate>('import_dictation', { input: { encounter_id, file_name, data_base64 } }),
+  retryDictation: (dictation_id: string) => call<ScribeUpdate>('retry_dictation', { input: { dictation_id } }),
+  stopDictation: () => call<void>('stop_dictation'),
+  cancelDictation: () => call<void>('cancel_dictation'),
+  dictations: (encounter_id: string) => call<Dictation[]>('dictations', { input: { encounter_id } }),
+  discardDictation: (dictation_id: string) => call<Dictation>('discard_dictation', { input: { dictation_id } }),
+  draftFromDictation: (dictation_id: string, note_id: string | null) =>
+    call<DictationDraft>('draft_from_dictation', { input: { dictation_id, note_id } }),
+  audioRetention: () => call<AudioRetention>('audio_retention'),
+  setAudioRetention: (retention: AudioRetention) => call<AudioRetention>('set_audio_retention', { input: { retention } }),
 
   setPreference: (key: string, value: string) => call<AppStatus>('set_preference', { input: { key, value } }),
 

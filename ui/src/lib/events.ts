@@ -2,9 +2,9 @@
 // insurance check answer,
 // `demo-progress` while the demo clinic fills, `update-available` when the
 // background check finds a new version and `update-progress` while one
-// downloads.
+// downloads, `scribe` as a dictation records and is transcribed.
 import { listen } from '@tauri-apps/api/event';
-import type { DemoProgress, UpdateProgress, UpdateState } from './api';
+import type { DemoProgress, ScribeUpdate, UpdateProgress, UpdateState } from './api';
 
 export interface StoreChanged { source: 'local' | 'sync' | 'eligibility' }
 
@@ -36,3 +36,4 @@ export const onStoreChanged = (cb: (p: StoreChanged) => void) => subscribe<Store
 export const onDemoProgress = (cb: (p: DemoProgress) => void) => subscribe<DemoProgress>('demo-progress', cb);
 export const onUpdateAvailable = (cb: (p: UpdateState) => void) => subscribe<UpdateState>('update-available', cb);
 export const onUpdateProgress = (cb: (p: UpdateProgress) => void) => subscribe<UpdateProgress>('update-progress', cb);
+export const onScribe = (cb: (p: ScribeUpdate) => void) => subscribe<ScribeUpdate>('scribe', cb);

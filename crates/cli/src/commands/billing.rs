@@ -22,10 +22,11 @@ impl From<BillingError> for CliError {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum CodesCmd {
-    /// Load the ICD-10-CM code set from a TSV (code, billable 0/1,
-    /// description), as scripts/fetch-code-sets.sh writes it
+    /// Load a code set from the TSV scripts/fetch-code-sets.sh writes:
+    /// `icd10cm` (code, billable 0/1, description) or `drugs` (spoken
+    /// name, generic name, brand 0/1)
     Import {
-        /// Only `icd10cm` for now
+        /// `icd10cm` or `drugs`
         set: String,
         file: PathBuf,
     },
@@ -158,23 +159,34 @@ fn line(spec: &str) -> Result<LineDraft> {
 pub fn codes(ctx: &mut Ctx, cmd: CodesCmd) -> Result<()> {
     match cmd {
         CodesCmd::Import { set, file } => {
-            if set != "icd10cm" {
+            if set != "icd10cm" && set != "drugs" {
                 return Err(CliError::usage(format!(
-                    "unknown code set \"{set}\"; only icd10cm can be imported"
+                    "unknown code set \"{set}\"; icd10cm or drugs can be imported"
                 )));
             }
             let text = String::from_utf8(read(&file)?)
                 .map_err(|_| CliError::failed(format!("{} is not UTF-8 text", file.display())))?;
-            let rows = clinicdesk_store::claims::parse_icd10cm_tsv(&text)
-                .map_err(|e| CliError::failed(format!("{} {e}", file.display())))?;
             let source = file
                 .file_name()
                 .map(|f| f.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let n = ctx.store.import_icd10cm(&ctx.session, rows, &source)?;
-            let done = serde_json::json!({ "set": "icd10cm", "codes": n });
-            ctx.out
-                .show(&done, |_| format!("Loaded {n} ICD-10-CM codes.\n"))
+            let bad = |e: String| CliError::failed(format!("{} {e}", file.display()));
+            let (n, what) = if set == "drugs" {
+                let rows =
+                    clinicdesk_store::terminology::parse_drug_names_tsv(&text).map_err(bad)?;
+                (
+                    ctx.store.import_drug_names(&ctx.session, rows, &source)?,
+                    "drug names",
+                )
+            } else {
+                let rows = clinicdesk_store::claims::parse_icd10cm_tsv(&text).map_err(bad)?;
+                (
+                    ctx.store.import_icd10cm(&ctx.session, rows, &source)?,
+                    "ICD-10-CM codes",
+                )
+            };
+            let done = serde_json::json!({ "set": set, "codes": n });
+            ctx.out.show(&done, |_| format!("Loaded {n} {what}.\n"))
         }
         CodesCmd::Show { code } => match ctx.store.icd10cm(&code)? {
             None => Err(CliError::failed(format!(
