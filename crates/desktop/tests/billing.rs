@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{login, PASSWORD};
+use common::{book_and_check_in, login, PASSWORD};
 
 use clinicdesk_demo::morning_zone;
 use clinicdesk_desktop::*;
@@ -93,30 +93,11 @@ fn a_visit_is_coded_sent_and_paid_from_the_billing_screen() {
             }),
         })
         .unwrap();
-    let now = chrono::Utc::now().timestamp();
-    let slot = desk.day_board(&DayInput::default()).unwrap().columns[0]
-        .slots
-        .iter()
-        .find(|s| s.slot.starts_at > now && s.slot.booked < s.slot.capacity)
-        .unwrap()
-        .slot
-        .id
-        .clone();
-    let visit = desk
-        .book(&BookingInput {
-            patient_id: patient.id.clone(),
-            slot_id: Some(slot),
-            ..Default::default()
-        })
-        .unwrap();
-    desk.check_in(&IdInput {
-        id: visit.id.clone(),
-    })
-    .unwrap();
+    let visit_id = book_and_check_in(&mut desk, &patient.id);
     login(&mut desk, "drhale");
     let enc = desk
         .open_encounter(&AppointmentRef {
-            appointment_id: visit.id.clone(),
+            appointment_id: visit_id.clone(),
         })
         .unwrap();
     desk.finish_encounter(&EncounterRef {

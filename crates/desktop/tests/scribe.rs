@@ -15,7 +15,7 @@ use clinicdesk_desktop::*;
 use clinicdesk_drafting::{draft, Style};
 use clinicdesk_keys::Keychain;
 use clinicdesk_store::{claims, terminology, DictationState, Store, Unlock};
-use common::{login, PASSWORD};
+use common::{book_and_check_in, login, PASSWORD};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -80,29 +80,10 @@ fn encounter(desk: &mut Desk) -> String {
             coverage: None,
         })
         .unwrap();
-    let now = chrono::Utc::now().timestamp();
-    let slot = desk.day_board(&DayInput::default()).unwrap().columns[0]
-        .slots
-        .iter()
-        .find(|s| s.slot.starts_at > now && s.slot.booked < s.slot.capacity)
-        .unwrap()
-        .slot
-        .id
-        .clone();
-    let visit = desk
-        .book(&BookingInput {
-            patient_id: patient.id,
-            slot_id: Some(slot),
-            ..Default::default()
-        })
-        .unwrap();
-    desk.check_in(&IdInput {
-        id: visit.id.clone(),
-    })
-    .unwrap();
+    let visit_id = book_and_check_in(desk, &patient.id);
     login(desk, "drhale");
     desk.open_encounter(&AppointmentRef {
-        appointment_id: visit.id,
+        appointment_id: visit_id,
     })
     .unwrap()
     .encounter

@@ -451,17 +451,28 @@ impl Store {
         load(self.conn(), id)
     }
 
+    /// Records a read of a patient's dictation in the audit trail.
+    fn audit_dictation(
+        &mut self,
+        session: &Session,
+        action: &'static str,
+        patient_id: &str,
+        record: &str,
+    ) -> Result<()> {
+        self.write(session, |tx| {
+            tx.audit(
+                Entry::new("dictation", action)
+                    .patient(patient_id)
+                    .record(record),
+            )
+        })
+    }
+
     /// One dictation with its text (audited: a transcript is PHI).
     pub fn dictation(&mut self, session: &Session, id: &str) -> Result<Dictation> {
         session.require(Permission::NoteRead)?;
         let d = load(self.conn(), id)?;
-        self.write(session, |tx| {
-            tx.audit(
-                Entry::new("dictation", "read")
-                    .patient(&d.patient_id)
-                    .record(id),
-            )
-        })?;
+        self.audit_dictation(session, "read", &d.patient_id, id)?;
         Ok(d)
     }
 
@@ -485,13 +496,7 @@ impl Store {
             .map(|id| load(self.conn(), id))
             .collect::<Result<Vec<_>>>()?;
         if !list.is_empty() {
-            self.write(session, |tx| {
-                tx.audit(
-                    Entry::new("dictation", "list")
-                        .patient(&enc.patient_id)
-                        .record(encounter_id),
-                )
-            })?;
+            self.audit_dictation(session, "list", &enc.patient_id, encounter_id)?;
         }
         Ok(list)
     }
@@ -511,13 +516,7 @@ impl Store {
                 from_pcm(&bytes, &mut samples);
             }
         }
-        self.write(session, |tx| {
-            tx.audit(
-                Entry::new("dictation", "read-audio")
-                    .patient(&d.patient_id)
-                    .record(id),
-            )
-        })?;
+        self.audit_dictation(session, "read-audio", &d.patient_id, id)?;
         Ok(samples)
     }
 
@@ -634,16 +633,7 @@ impl Store {
         }
         let session = retention_session();
         self.write(&session, |tx| {
-            for (id, patient) in &due {
-                remove_audio(tx, id)?;
-                tx.audit(
-                    Entry::new("dictation", "remove-audio")
-                        .patient(patient)
-                        .record(id)
-                        .detail("retention setting"),
-                )?;
-            }
-            Ok(())
+            remove_all_audio(tx, &due, "retention setting")
         })?;
         Ok(due.len())
     }
@@ -688,13 +678,18 @@ pub(crate) fn on_note_signed(tx: &mut Tx, encounter_id: &str) -> Result<()> {
         )?
         .query_map([encounter_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for (id, patient) in &due {
+    remove_all_audio(tx, &due, "note signed")
+}
+
+/// Removes the audio of `(dictation, patient)` pairs, each audited.
+fn remove_all_audio(tx: &mut Tx, due: &[(String, String)], why: &str) -> Result<()> {
+    for (id, patient) in due {
         remove_audio(tx, id)?;
         tx.audit(
             Entry::new("dictation", "remove-audio")
                 .patient(patient)
                 .record(id)
-                .detail("note signed"),
+                .detail(why),
         )?;
     }
     Ok(())

@@ -29,6 +29,21 @@ fn segment(start: f64, text: &str) -> DictatedSegment {
     }
 }
 
+fn bullet_note(c: &mut Clinic, e: &Encounter, body: &str) -> Note {
+    c.store
+        .save_draft(
+            &c.doctor,
+            &e.id,
+            None,
+            NoteFormat::Bullets,
+            &NoteContent {
+                body: body.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+}
+
 /// Records two pieces of audio and their text, and finishes.
 fn dictate(c: &mut Clinic, e: &Encounter) -> Dictation {
     let d = c
@@ -128,19 +143,7 @@ fn signing_the_note_removes_the_audio_but_keeps_the_text() {
     let mut c = clinic();
     let e = encounter(&mut c);
     let d = dictate(&mut c, &e);
-    let note = c
-        .store
-        .save_draft(
-            &c.doctor,
-            &e.id,
-            None,
-            NoteFormat::Bullets,
-            &NoteContent {
-                body: d.transcript.clone(),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let note = bullet_note(&mut c, &e, &d.transcript);
     c.store
         .link_dictation_note(&c.doctor, &d.id, &note.id)
         .unwrap();
@@ -172,19 +175,7 @@ fn other_retention_settings_keep_the_audio_after_signing() {
         .unwrap();
     let e = encounter(&mut c);
     let d = dictate(&mut c, &e);
-    let note = c
-        .store
-        .save_draft(
-            &c.doctor,
-            &e.id,
-            None,
-            NoteFormat::Bullets,
-            &NoteContent {
-                body: "x".into(),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let note = bullet_note(&mut c, &e, "x");
     c.store.sign_note(&c.doctor, &note.id).unwrap();
     assert_eq!(c.store.apply_audio_retention().unwrap(), 0);
     assert!(c.store.dictation(&c.doctor, &d.id).unwrap().audio_secs > 0.0);
