@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_sync_merge.sql"),
     migration!(5, "0005_eligibility.sql"),
     migration!(6, "0006_claims.sql"),
+    migration!(7, "0007_imaging.sql"),
 ];
 
 pub fn latest() -> i64 {
