@@ -52,8 +52,9 @@ CREATE TABLE imaging_instances (
     rows                INTEGER,
     columns             INTEGER,
     frames              INTEGER,
+    -- Bytes of the file. No checksum of our own: SQLCipher authenticates
+    -- every page (HMAC-SHA512), so a stored file cannot change unnoticed.
     size                INTEGER NOT NULL,
-    sha256              TEXT NOT NULL,
     imported_at         INTEGER NOT NULL
 );
 CREATE INDEX imaging_instances_by_series ON imaging_instances (series_id, instance_number);

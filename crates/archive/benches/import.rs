@@ -53,6 +53,19 @@ fn clinical_slice(original: &[u8]) -> Vec<u8> {
     out
 }
 
+/// This process's user + system CPU time (Linux), to tell the import's own
+/// cost from time spent waiting for a busy machine's cores.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // Clock ticks: 100 per second on Linux.
+    Some((utime + stime) / 100.0)
+}
+
 fn import(c: &mut Criterion) {
     let Some(data) = fetched() else {
         eprintln!("import bench skipped: run scripts/fetch-dicom-data.sh first");
@@ -73,6 +86,30 @@ fn import(c: &mut Criterion) {
         total_bytes as f64 / 1e6
     );
     let paths = vec![files.path().to_path_buf()];
+
+    // One run outside criterion, to say where the time goes.
+    {
+        let dir = tempfile::tempdir().expect("store dir");
+        let (mut store, session) = clinic(dir.path());
+        let cpu_before = cpu_seconds();
+        let started = std::time::Instant::now();
+        let mut reading_done = None;
+        let report = import_paths(&mut store, &session, &paths, &mut |p| {
+            if p.phase == clinicdesk_archive::Phase::Storing && reading_done.is_none() {
+                reading_done = Some(started.elapsed());
+            }
+        })
+        .expect("import");
+        assert_eq!(report.imported, INSTANCES as usize);
+        let total = started.elapsed();
+        let reading = reading_done.unwrap_or_default();
+        let cpu = cpu_seconds().zip(cpu_before).map(|(a, b)| a - b);
+        eprintln!(
+            "one run: {total:.2?} in all: reading identifiers {reading:.2?}, storing {:.2?}; CPU time {}",
+            total - reading,
+            cpu.map_or("unknown".into(), |c| format!("{c:.2} s"))
+        );
+    }
 
     let mut group = c.benchmark_group("archive");
     group.sample_size(10);

@@ -20,7 +20,6 @@ use clinicdesk_domain::validate;
 use clinicdesk_domain::Permission;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 /// What the index keeps of one DICOM instance, read from its file.
 /// Dates are `YYYY-MM-DD`; text is trimmed, and empty text is `None`.
@@ -382,13 +381,12 @@ impl Tx<'_> {
         bytes: &[u8],
     ) -> Result<()> {
         let id = new_id();
-        let sha = hex::encode(Sha256::digest(bytes));
         self.conn()
             .prepare_cached(
                 "INSERT INTO imaging_instances (id, series_id, sop_instance_uid, sop_class_uid,
                     transfer_syntax_uid, instance_number, slice_location, rows, columns, frames,
-                    size, sha256, imported_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    size, imported_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 id,
@@ -402,7 +400,6 @@ impl Tx<'_> {
                 meta.columns,
                 meta.frames,
                 bytes.len() as i64,
-                sha,
                 self.now(),
             ])?;
         self.conn()
@@ -506,6 +503,10 @@ fn load_summary(conn: &rusqlite::Connection, study_uid: &str) -> Result<StudySum
         .ok_or_else(|| StoreError::not_found("study", study_uid))
 }
 
+fn no_such_mrn(mrn: &str) -> StoreError {
+    StoreError::Invalid(format!("no patient has MRN {mrn}"))
+}
+
 /// Listing studies is for whoever may view or import them: the front desk
 /// imports a patient's CD and needs to see what is waiting for confirmation.
 fn require_list(session: &Session) -> Result<()> {
@@ -602,7 +603,7 @@ impl Store {
                     r.get(0)
                 })
                 .optional()?
-                .ok_or_else(|| StoreError::not_found("patient with MRN", mrn.clone()))?;
+                .ok_or_else(|| no_such_mrn(&mrn))?;
             patient = Some((id, mrn));
         }
         let rows: Vec<StudySummary> = {
@@ -751,7 +752,7 @@ impl Store {
                 r.get(0)
             })
             .optional()?
-            .ok_or_else(|| StoreError::not_found("patient with MRN", mrn.clone()))?;
+            .ok_or_else(|| no_such_mrn(&mrn))?;
         match (&row.patient_id, row.state) {
             (Some(p), LinkState::Linked) if *p == patient_id => {
                 return load_summary(self.conn(), uid)
