@@ -235,3 +235,105 @@ fn import_list_confirm_and_view_stored_instances() {
         .count();
     assert_eq!(imaging_reads, 2, "info and render each read the instance");
 }
+
+/// `dicom pacs set|search|retrieve` against the Orthanc of
+/// scripts/with-orthanc.sh; the PACS password goes to the OS keychain
+/// (scripts/with-keyring.sh).
+#[test]
+fn pacs_search_and_retrieve_through_the_command_line() {
+    let (Ok(url), Ok(user), Ok(password)) = (
+        std::env::var("CLINICDESK_ORTHANC_URL"),
+        std::env::var("CLINICDESK_ORTHANC_USER"),
+        std::env::var("CLINICDESK_ORTHANC_PASSWORD"),
+    ) else {
+        eprintln!("skipped: CLINICDESK_ORTHANC_URL is not set (run under scripts/with-orthanc.sh)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("clinic");
+    let init = run(
+        &data,
+        &[
+            "init",
+            "--admin",
+            "admin",
+            "--timezone",
+            "America/New_York",
+            "--key-file",
+        ],
+    );
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    // A study of its own, uploaded through Orthanc's REST API.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+        % 1_000_000_000;
+    let study = format!("1.2.826.0.1.3680043.10.4.{nanos}");
+    let mrn = format!("CLI-{nanos}");
+    let files = tmp.path().join("upload");
+    std::fs::create_dir(&files).unwrap();
+    for n in 1..=2 {
+        slice(&files, &format!("{n}.dcm"), &mrn, "Lovelace^Ada", &study, n);
+        let up = Command::new("curl")
+            .args([
+                "-fsS",
+                "-u",
+                &format!("{user}:{password}"),
+                "-X",
+                "POST",
+                "--data-binary",
+            ])
+            .arg(format!("@{}", files.join(format!("{n}.dcm")).display()))
+            .arg(format!("{url}/instances"))
+            .output()
+            .expect("curl runs");
+        assert!(up.status.success(), "{}", text(&up.stderr));
+    }
+    let admin = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_clinicdesk-cli"))
+            .arg("--data")
+            .arg(&data)
+            .args(["--user", "admin"])
+            .args(args)
+            .env("CLINICDESK_PASSWORD", PASSWORD)
+            .env("CLINICDESK_KEY_PASSPHRASE", PASSPHRASE)
+            .env("CLINICDESK_PACS_PASSWORD", &password)
+            .output()
+            .unwrap()
+    };
+    let root = format!("{url}/dicom-web");
+    let set = admin(&[
+        "dicom",
+        "pacs",
+        "set",
+        &root,
+        "--pacs-user",
+        &user,
+        "--password",
+    ]);
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    let found = json(&admin(&[
+        "dicom",
+        "pacs",
+        "search",
+        "--patient-id",
+        &mrn,
+        "--json",
+    ]));
+    assert_eq!(found[0]["study_uid"], study.as_str());
+    assert_eq!(found[0]["instances"], 2);
+    let got = json(&admin(&["dicom", "pacs", "retrieve", &study, "--json"]));
+    assert_eq!(got["imported"], 2);
+    let again = json(&admin(&["dicom", "pacs", "retrieve", &study, "--json"]));
+    assert_eq!(again["already_present"], 2);
+    let waiting = json(&admin(&["dicom", "studies", "--waiting", "--json"]));
+    assert_eq!(waiting[0]["study_uid"], study.as_str());
+    let plain = admin(&["dicom", "pacs", "set", "http://pacs.example.org/dicom-web"]);
+    assert_eq!(plain.status.code(), Some(1));
+    assert!(
+        text(&plain.stderr).contains("https://"),
+        "{}",
+        text(&plain.stderr)
+    );
+}
