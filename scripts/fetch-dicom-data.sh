@@ -67,3 +67,20 @@ else
   echo "$want" >"$stamp"
   echo "fetch-dicom-data: $(find "$data" -maxdepth 1 -type f -iname '*.dcm' | wc -l) DICOM files in ${data#"$repo"/}"
 fi
+
+# pydicom's DICOMDIR media (dicomdirtests/: a DICOMDIR and the folders of
+# files it lists), for the import tests.
+media="$repo/tests/data/fetched/pydicom-dicomdir"
+media_stamp="$media/.package"
+want="$PYDICOM_WHEEL $PYDICOM_SHA256"
+if [ -f "$media_stamp" ] && [ "$(cat "$media_stamp")" = "$want" ]; then
+  echo "fetch-dicom-data: pydicom's DICOMDIR media already in ${media#"$repo"/}"
+else
+  src="$("$venv/bin/python" -c 'import pathlib, pydicom; print(pathlib.Path(pydicom.__file__).parent / "data" / "test_files" / "dicomdirtests")')"
+  rm -rf "$media" "$tmp/media"
+  mkdir -p "$tmp/media"
+  cp -r "$src/DICOMDIR" "$src/77654033" "$src/98892001" "$src/98892003" "$tmp/media/"
+  mv "$tmp/media" "$media"
+  echo "$want" >"$media_stamp"
+  echo "fetch-dicom-data: $(find "$media" -type f ! -name DICOMDIR ! -name .package | wc -l) files and their DICOMDIR in ${media#"$repo"/}"
+fi

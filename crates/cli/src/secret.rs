@@ -16,6 +16,8 @@ pub const NEW_PASSWORD_ENV: &str = "CLINICDESK_NEW_PASSWORD";
 pub const KEY_PASSPHRASE_ENV: &str = "CLINICDESK_KEY_PASSPHRASE";
 /// The passphrase for the new key file written by `rekey`.
 pub const NEW_KEY_PASSPHRASE_ENV: &str = "CLINICDESK_NEW_KEY_PASSPHRASE";
+/// The PACS password `dicom pacs set --password` keeps in the keychain.
+pub const PACS_PASSWORD_ENV: &str = "CLINICDESK_PACS_PASSWORD";
 
 /// What is being asked for, in words for prompts and errors.
 pub struct Ask<'a> {

@@ -42,6 +42,12 @@ pub enum Permission {
     StoreAdmin,
     /// Claims, the fee schedule, acknowledgements and remittance posting.
     Billing,
+    /// Medical images: the study list and the images themselves.
+    ImagingRead,
+    /// Bringing studies in: from files, folders and CDs, or from the PACS.
+    ImagingImport,
+    /// Deciding which patient a study belongs to when its demographics differ.
+    ImagingLink,
 }
 
 impl Role {
@@ -87,6 +93,7 @@ impl Role {
                     | AppointmentRead
                     | AppointmentWrite
                     | CheckIn
+                    | ImagingImport
             ),
             Role::Physician => matches!(
                 p,
@@ -100,6 +107,9 @@ impl Role {
                     | NoteRead
                     | NoteWrite
                     | NoteSign
+                    | ImagingRead
+                    | ImagingImport
+                    | ImagingLink
             ),
             Role::Nurse => matches!(
                 p,
@@ -112,6 +122,8 @@ impl Role {
                     | EncounterRead
                     | NoteRead
                     | NoteWrite
+                    | ImagingRead
+                    | ImagingImport
             ),
             Role::Biller => matches!(
                 p,
@@ -139,13 +151,15 @@ impl Role {
                     | FhirImport
                     | FhirExport
                     | StoreAdmin
+                    | ImagingImport
+                    | ImagingLink
             ),
         }
     }
 }
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 23] = [
         Permission::PatientRead,
         Permission::PatientWrite,
         Permission::CoverageRead,
@@ -166,6 +180,9 @@ impl Permission {
         Permission::FhirExport,
         Permission::StoreAdmin,
         Permission::Billing,
+        Permission::ImagingRead,
+        Permission::ImagingImport,
+        Permission::ImagingLink,
     ];
 
     /// What the permission lets someone do, in words for an error message.
@@ -192,6 +209,9 @@ impl Permission {
             FhirExport => "export FHIR data",
             StoreAdmin => "administer the encrypted store",
             Billing => "prepare claims and post payments",
+            ImagingRead => "view medical images",
+            ImagingImport => "import medical images",
+            ImagingLink => "confirm which patient a study belongs to",
         }
     }
 }
@@ -230,6 +250,18 @@ mod tests {
         assert!(Role::Physician.allows(Permission::NoteSign));
         assert!(!Role::Nurse.allows(Permission::NoteSign));
         assert!(!Role::Admin.allows(Permission::NoteRead));
+    }
+
+    #[test]
+    fn images_are_viewed_by_clinicians_and_linked_by_physicians_and_admins() {
+        assert!(Role::Physician.allows(Permission::ImagingRead));
+        assert!(Role::Nurse.allows(Permission::ImagingRead));
+        assert!(!Role::FrontDesk.allows(Permission::ImagingRead));
+        assert!(!Role::Admin.allows(Permission::ImagingRead));
+        assert!(Role::FrontDesk.allows(Permission::ImagingImport));
+        assert!(!Role::Biller.allows(Permission::ImagingImport));
+        assert!(Role::Admin.allows(Permission::ImagingLink));
+        assert!(!Role::Nurse.allows(Permission::ImagingLink));
     }
 
     #[test]

@@ -32,8 +32,10 @@ pub mod claims;
 pub mod dictations;
 pub mod eligibility;
 pub mod encounters;
+pub mod imaging;
 pub mod interop;
 pub mod merge;
+pub mod pacs;
 pub mod payers;
 mod prefs;
 pub mod schedule;
@@ -54,7 +56,12 @@ pub use directory::{
 };
 pub use eligibility::{BatchReport, CheckState, EligibilityCheck, OutboxItem};
 pub use encounters::{AdHocEncounter, Encounter, Note, NoteContent};
+pub use imaging::{
+    Incoming, InstanceMeta, InstanceOutcome, InstanceRow, LinkState, SeriesRow, StoredInstance,
+    StudyDetail, StudyFilter, StudyImport, StudySummary,
+};
 pub use merge::{Conflict, MergeReport, Refusal};
+pub use pacs::PacsSettings;
 pub use patients::{Coverage, CoverageInput, Patient, PatientInput, PatientSummary};
 pub use payers::{BillingProvider, PayerConnection, PayerSettings};
 pub use schedule::{

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_eligibility.sql"),
     migration!(6, "0006_claims.sql"),
     migration!(7, "0007_scribe.sql"),
+    migration!(8, "0008_imaging.sql"),
 ];
 
 pub fn latest() -> i64 {

@@ -1,6 +1,10 @@
-//! `dicom info FILE` and `dicom render FILE --out PNG`: look inside DICOM
-//! images without a store, and render a frame the way the viewer does.
+//! `dicom info` and `dicom render`: look inside DICOM images, files
+//! without a store or instances stored in it by SOP Instance UID, and
+//! render a frame the way the viewer does. The store's studies, imports
+//! and the PACS are in `imaging`.
 
+use super::imaging::{self, ImagingCmd};
+use crate::context::{Ctx, Global};
 use crate::error::{CliError, Result};
 use crate::output::{fields, table, Printer};
 use clinicdesk_imaging::{Image, ImageInfo, ImagingError, Preset, TagEntry, Window};
@@ -12,7 +16,9 @@ pub enum DicomCmd {
     /// Show the patient, study, series and instance identifiers, the image
     /// layout, transfer syntax and stored windows of a DICOM file
     Info {
-        /// A DICOM Part 10 file
+        /// A DICOM Part 10 file, or the SOP Instance UID of a stored instance
+        /// (needs --user; the read is audited)
+        #[arg(value_name = "FILE|UID")]
         file: PathBuf,
         /// Also list every element (tag, VR, keyword, value)
         #[arg(long)]
@@ -21,7 +27,9 @@ pub enum DicomCmd {
     /// Render one frame to a PNG through a window (the file's own by
     /// default: its Window Center/Width, else its VOI LUT, else the full range)
     Render {
-        /// A DICOM Part 10 file
+        /// A DICOM Part 10 file, or the SOP Instance UID of a stored instance
+        /// (needs --user; the read is audited)
+        #[arg(value_name = "FILE|UID")]
         file: PathBuf,
         /// The frame to render, from 0
         #[arg(long, default_value_t = 0)]
@@ -41,22 +49,47 @@ pub enum DicomCmd {
         #[arg(long, value_name = "FILE.png")]
         out: PathBuf,
     },
+    #[command(flatten)]
+    Store(ImagingCmd),
 }
 
-pub fn run(p: Printer, cmd: DicomCmd) -> Result<()> {
+pub fn run(g: &Global, cmd: DicomCmd) -> Result<()> {
+    let p = g.printer();
     match cmd {
-        DicomCmd::Info { file, tags } => info(p, &file, tags),
+        DicomCmd::Info { file, tags } => info(g, p, &file, tags),
         DicomCmd::Render {
             file,
             frame,
             window,
             preset,
             out,
-        } => render(p, &file, frame, window.as_deref(), preset.as_deref(), &out),
+        } => render(
+            g,
+            p,
+            &file,
+            frame,
+            window.as_deref(),
+            preset.as_deref(),
+            &out,
+        ),
+        DicomCmd::Store(c) => imaging::run(&mut Ctx::open(g)?, c),
     }
 }
 
-fn open(file: &Path) -> Result<Image> {
+/// Whether `s` can only be a UID (digits and dots), not a file name.
+fn is_uid(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+/// A file, or else a stored instance by SOP Instance UID (read audited).
+fn open(g: &Global, file: &Path) -> Result<Image> {
+    let uid = file.to_str().filter(|s| is_uid(s));
+    if let (Some(uid), false) = (uid, file.exists()) {
+        let mut ctx = Ctx::open(g)?;
+        let stored = ctx.store.instance_file(&ctx.session, uid)?;
+        return Image::from_bytes(&stored.bytes)
+            .map_err(|e| CliError::failed(format!("stored instance {uid}: {e}")));
+    }
     Image::open(file).map_err(|e| match e {
         // Already names the file.
         ImagingError::Io { .. } => CliError::failed(e.to_string()),
@@ -77,8 +110,8 @@ fn opt(v: &Option<String>) -> String {
     v.clone().unwrap_or_default()
 }
 
-fn info(p: Printer, file: &Path, with_tags: bool) -> Result<()> {
-    let image = open(file)?;
+fn info(g: &Global, p: Printer, file: &Path, with_tags: bool) -> Result<()> {
+    let image = open(g, file)?;
     let tags = if with_tags {
         let tags = image
             .tags()
@@ -205,6 +238,7 @@ struct RenderReport {
 }
 
 fn render(
+    g: &Global,
     p: Printer,
     file: &Path,
     frame: u32,
@@ -230,7 +264,7 @@ fn render(
         }
         (None, None) => (Window::from_file_default(), "file default".to_string()),
     };
-    let image = open(file)?;
+    let image = open(g, file)?;
     let rgba = image
         .render_rgba(frame, win)
         .map_err(|e| CliError::failed(format!("{}: {e}", file.display())))?;

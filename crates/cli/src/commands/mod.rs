@@ -11,6 +11,7 @@ mod dicom;
 mod directory;
 mod fhir;
 mod flow;
+mod imaging;
 mod info;
 mod init;
 mod patient;
@@ -99,8 +100,9 @@ pub enum Command {
     /// needs no clinic data directory
     #[command(subcommand)]
     X12(x12::X12Cmd),
-    /// Read DICOM images and render a frame to PNG; needs no clinic data
-    /// directory
+    /// DICOM images: read files and render a frame to PNG (no clinic data
+    /// directory needed), import files, folders and CDs into the clinic's
+    /// store, list and confirm studies, and search and retrieve from the PACS
     #[command(subcommand)]
     Dicom(dicom::DicomCmd),
     /// Speech to text with the local Whisper model (models/obtain.sh);
@@ -112,7 +114,7 @@ pub fn run(g: &Global, cmd: Command) -> Result<()> {
     match cmd {
         Command::Init(a) => return init::run(g, a),
         Command::X12(c) => return x12::run(g.printer(), c),
-        Command::Dicom(c) => return dicom::run(g.printer(), c),
+        Command::Dicom(c) => return dicom::run(g, c),
         Command::Transcribe(a) => return transcribe::run(g.printer(), a),
         _ => {}
     }
