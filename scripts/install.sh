@@ -19,11 +19,12 @@ cd "$(dirname "$0")/.."
 # and Scribe's whisper.cpp. clang, libclang-dev: whisper-rs-sys's bindgen.
 # libasound2-dev: Scribe's microphone recording (cpal on ALSA). espeak-ng,
 # ffmpeg: the Scribe tests' synthesized dictation and its MP3/OGG/FLAC/M4A
-# copies (scripts/fetch-speech-data.sh).
+# copies (scripts/fetch-speech-data.sh). openssh-server: a throwaway SFTP
+# server for the clearinghouse drop tests (scripts/with-sshd.sh).
 APT_PACKAGES=(pkg-config libssl-dev libdbus-1-dev gnome-keyring dbus libsecret-tools
   tcl build-essential ca-certificates python3-venv xvfb xauth postgresql
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev webkit2gtk-driver sudo
-  cmake clang libclang-dev libasound2-dev espeak-ng ffmpeg)
+  cmake clang libclang-dev libasound2-dev espeak-ng ffmpeg openssh-server)
 MIN_RUST=1.90
 
 as_root() {

@@ -77,7 +77,7 @@ else
   # Doctests first: CI judges a run by the last test runner's summary, and a
   # doctest run with "0 passed" must not be the one it reads.
   step "doctests" bash scripts/with-keyring.sh cargo test --workspace --doc "${locked[@]}"
-  step "cargo nextest" bash scripts/with-postgres.sh bash scripts/with-keyring.sh \
+  step "cargo nextest" bash scripts/with-postgres.sh bash scripts/with-sshd.sh bash scripts/with-keyring.sh \
     bash scripts/with-display.sh cargo nextest run --workspace --no-fail-fast "${locked[@]}"
 fi
 

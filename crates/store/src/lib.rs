@@ -53,7 +53,9 @@ pub use eligibility::{BatchReport, CheckState, EligibilityCheck, OutboxItem};
 pub use encounters::{AdHocEncounter, Encounter, Note, NoteContent};
 pub use merge::{Conflict, MergeReport, Refusal};
 pub use patients::{Coverage, CoverageInput, Patient, PatientInput, PatientSummary};
-pub use payers::{BillingProvider, PayerConnection, PayerSettings};
+pub use payers::{
+    sftp_secret_account, BillingProvider, PayerConnection, PayerSettings, SftpDrop, Transport,
+};
 pub use schedule::{
     ExceptionInput, MaterializeReport, RecordedSlot, ScheduleException, Slot, Template,
     TemplateInput,

@@ -153,6 +153,8 @@ export interface BillingProvider { organization_name: string; npi: string; tax_i
 export interface PayerConnection {
   name: string; endpoint: string; sender_id: string; receiver_id: string; username: string;
   payer_ids: string[]; timeout_secs: number; test: boolean;
+  /** How claim batches travel (CORE, or an SFTP drop set with `clinicdesk-cli payers set`); kept as it is on save. */
+  transport?: { kind: string; [field: string]: unknown };
 }
 export interface PayerSettings {
   billing: BillingProvider | null; connections: (PayerConnection & { has_password: boolean })[]; can_change: boolean;
