@@ -42,6 +42,8 @@ fn config(s: &Server, test: &str) -> SftpConfig {
     let out = s.root.join(format!("{test}-out"));
     let inbound = s.root.join(format!("{test}-in"));
     for d in [&out, &inbound] {
+        // Left over from an earlier run under the same server: start afresh.
+        let _ = std::fs::remove_dir_all(d);
         std::fs::create_dir_all(d).unwrap();
         // The server runs as the test account; as root the folders must be its.
         let _ = std::process::Command::new("chown")

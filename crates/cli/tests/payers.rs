@@ -142,6 +142,7 @@ fn an_sftp_drop_is_set_up_and_its_inbound_files_are_picked_up() {
     let inbound = root.join("cli-in");
     let outbound = root.join("cli-out");
     for d in [&inbound, &outbound] {
+        let _ = std::fs::remove_dir_all(d);
         std::fs::create_dir_all(d).unwrap();
         let _ = std::process::Command::new("chown")
             .arg(&user)

@@ -349,6 +349,8 @@ export const api = {
   submitClaims: (ids: string[]) => call<{ files: string[]; message: string }>('submit_claims', { input: { ids } }),
   /** An 835 to post, or 999/277CA acknowledgements; returns what happened in a sentence. */
   postBillingFile: (name: string, text: string) => call<string>('post_billing_file', { input: { name, text } }),
+  /** Asks payers where sent claims stand (276/277); no ids: every claim still waiting for an answer. */
+  checkClaimStatus: (ids: string[]) => call<string>('check_claim_status', { input: { ids } }),
   setFee: (input: { code: string; modifier: string | null; description: string; charge_cents: number }) => call<Fee>('set_fee', { input }),
   setPayerSettings: (input: PayerSettingsInput) => call<PayerSettings>('set_payer_settings', { input }),
   room: (id: string, room_id: string | null) => call<Appointment>('room', { input: { id, room_id } }),
