@@ -78,7 +78,8 @@ else
   # doctest run with "0 passed" must not be the one it reads.
   step "doctests" bash scripts/with-keyring.sh cargo test --workspace --doc "${locked[@]}"
   step "cargo nextest" bash scripts/with-postgres.sh bash scripts/with-orthanc.sh \
-    bash scripts/with-keyring.sh bash scripts/with-display.sh cargo nextest run --workspace --no-fail-fast "${locked[@]}"
+    bash scripts/with-sshd.sh bash scripts/with-keyring.sh bash scripts/with-display.sh \
+    cargo nextest run --workspace --no-fail-fast "${locked[@]}"
 fi
 
 if [ "${#failed[@]}" -gt 0 ]; then

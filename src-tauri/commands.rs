@@ -173,6 +173,7 @@ read!(search_codes(desktop::CodeSearchInput) -> Vec<desktop::CodeMatch> = search
 write!(save_claim(desktop::ClaimInput) -> desktop::ClaimView = save_claim);
 write!(submit_claims(desktop::ClaimIdsInput) -> desktop::SubmitReport = submit_claims);
 write!(post_billing_file(desktop::BillingFileInput) -> String = post_billing_file);
+write!(check_claim_status(desktop::ClaimIdsInput) -> String = check_claim_status);
 write!(set_fee(desktop::FeeInput) -> clinicdesk_store::Fee = set_fee);
 write!(set_payer_settings(desktop::PayerSettingsInput) -> desktop::PayerSettingsView = set_payer_settings);
 write!(room(desktop::RoomInput) -> clinicdesk_store::Appointment = room);
@@ -247,6 +248,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         save_claim,
         submit_claims,
         post_billing_file,
+        check_claim_status,
         set_fee,
         room,
         set_status,

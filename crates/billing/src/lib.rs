@@ -9,12 +9,17 @@
 //!   277CAs (claim accepted or rejected) and updates the claims.
 //! - [`post_remittance`] posts an 835: payments matched to claims by
 //!   patient control number, adjustments with their reasons in words.
+//! - [`claim_status`] asks payers where sent claims stand (276) and
+//!   records their answers (277).
 //! - [`denials`] and [`aging`] are the biller's worklists.
 //!
 //! The records and who may change them live in the store
 //! (`clinicdesk_store::claims`).
 
+pub mod claim_status;
+pub mod delivery;
 pub mod reasons;
+pub mod status_codes;
 
 use chrono::NaiveDate;
 use clinicdesk_domain::validate::{self, Relationship, Sex};
@@ -58,7 +63,7 @@ fn problem(field: impl Into<String>, message: impl Into<String>) -> Problem {
 }
 
 /// Everything the 837P needs about one claim, gathered from the store.
-struct Context {
+pub(crate) struct Context {
     claim: Claim,
     patient: clinicdesk_store::Patient,
     coverage: Option<clinicdesk_store::Coverage>,
@@ -67,7 +72,7 @@ struct Context {
     connection: Option<PayerConnection>,
 }
 
-fn context(store: &mut Store, session: &Session, claim: Claim) -> Result<Context> {
+pub(crate) fn context(store: &mut Store, session: &Session, claim: Claim) -> Result<Context> {
     let patient = store.patient(session, &claim.patient_id)?;
     let coverage = patient
         .coverages
@@ -269,7 +274,7 @@ fn ccyymmdd(date: &str) -> String {
     date.replace('-', "")
 }
 
-fn gender(s: Sex) -> String {
+pub(crate) fn gender(s: Sex) -> String {
     match s {
         Sex::Female => "F",
         Sex::Male => "M",

@@ -567,3 +567,236 @@ fn a_denial_lands_on_the_worklist_with_its_reason_and_ages_out_of_ar() {
     let e = c.store.claims(&c.desk, &[]).unwrap_err();
     assert!(matches!(e, StoreError::Denied { .. }), "{e}");
 }
+
+/// Sent claims asked about with a 276 through the CORE client, answered by
+/// the clearinghouse simulator's 277s (paid, pending, denied, rejected, not
+/// found, unreadable), and the answers recorded on the claims.
+#[test]
+fn claim_status_answers_from_the_simulator_update_the_claims() {
+    use clinicdesk_billing::claim_status::{apply_claim_status, awaiting_answer, status_inquiry};
+    use clinicdesk_billing::status_codes::Outcome;
+    use clinicdesk_clearinghouse::sim::{Scenarios, SimConfig, Simulator};
+    use clinicdesk_clearinghouse::{
+        check_claim_status, check_claim_status_as, claim_status, ClaimStatusError, Client,
+        ClientError, ConnectionConfig,
+    };
+
+    let Some(codes) = code_set() else { return };
+    let mut c = clinic(&codes);
+    let today = morning_zone().today();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = Simulator::new(SimConfig {
+        username: "clinic".into(),
+        password: "sim-secret".into(),
+        receiver_id: "CLEARINGHOUSE".into(),
+        scenarios: Scenarios::builtin(),
+    });
+    let endpoint = runtime
+        .block_on(sim.clone().spawn("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    let admin = c.store.login("admin", PASSWORD).unwrap();
+    c.store
+        .set_payer_settings(
+            &admin,
+            clinicdesk_demo::demo_payer_settings("Harbour Hub", &endpoint),
+        )
+        .unwrap();
+    c.store
+        .set_fee(&c.biller, "99213", None, "Office visit", 12_500)
+        .unwrap();
+
+    let members = [
+        "CLAIMPAID01",
+        "CLAIMPEND01",
+        "CLAIMDENY01",
+        "CLAIMREJ01",
+        "CLAIMNF01",
+        "CLAIMBAD01",
+    ];
+    let mut ids = Vec::new();
+    for (i, m) in members.iter().enumerate() {
+        let e = c.visit(&format!("Pat{}", (b'a' + i as u8) as char), m, true);
+        let claim = c.claim(&e, &["J20.9"]);
+        ids.push(claim.id);
+    }
+    // A draft has nothing to ask about.
+    let e = status_inquiry(&mut c.store, &c.biller, &ids[0]).unwrap_err();
+    assert!(e.to_string().contains("is draft"), "{e}");
+    submit(&mut c.store, &c.biller, &ids, today).unwrap();
+    assert_eq!(awaiting_answer(&c.store, &c.biller).unwrap().len(), 6);
+
+    let client = Client::new(
+        ConnectionConfig {
+            name: "Harbour Hub".into(),
+            endpoint: endpoint.clone(),
+            sender_id: "CLINIC01".into(),
+            receiver_id: "CLEARINGHOUSE".into(),
+            isa_sender_id: None,
+            isa_receiver_id: None,
+            username: "clinic".into(),
+            keychain_account: None,
+            timeout_secs: 10,
+            retries: 0,
+            backoff_ms: 10,
+            test: true,
+        },
+        "sim-secret",
+    )
+    .unwrap();
+    let ask = |c: &mut Clinic, id: &str| {
+        let (inquiry, conn) = status_inquiry(&mut c.store, &c.biller, id).unwrap();
+        assert_eq!(conn.name, "Harbour Hub");
+        let answer = runtime.block_on(check_claim_status(&client, &inquiry));
+        answer.map(|a| apply_claim_status(&mut c.store, &c.biller, id, &a.entry).unwrap())
+    };
+
+    // Paid: the claim stays accepted until the 835 moves the money; the
+    // payer's claim number and the paid amount are kept.
+    let paid = ask(&mut c, &ids[0]).unwrap();
+    assert_eq!(paid.outcome, Outcome::Finalized);
+    assert_eq!(paid.status, "accepted");
+    assert_eq!(paid.paid_cents, Some(12_500));
+    assert_eq!(paid.charge_cents, Some(12_500));
+    assert!(
+        paid.summary
+            .starts_with("Finalized: payment: The claim has been paid; paid $125.00 of $125.00"),
+        "{}",
+        paid.summary
+    );
+    assert!(
+        paid.summary.contains("Post the payer's 835"),
+        "{}",
+        paid.summary
+    );
+    let claim = c.store.claim(&c.biller, &ids[0]).unwrap();
+    assert!(claim
+        .payer_claim_number
+        .as_deref()
+        .unwrap()
+        .starts_with("SIM"));
+    assert_eq!(claim.status_detail.as_deref(), Some(paid.summary.as_str()));
+
+    let pending = ask(&mut c, &ids[1]).unwrap();
+    assert_eq!(
+        (pending.outcome, pending.status.as_str()),
+        (Outcome::Pending, "accepted")
+    );
+    assert_eq!(
+        pending.summary,
+        "Pending: in process: Accepted for processing."
+    );
+
+    let denied = ask(&mut c, &ids[2]).unwrap();
+    assert_eq!(
+        (denied.outcome, denied.status.as_str()),
+        (Outcome::Denied, "denied")
+    );
+    assert!(
+        denied
+            .summary
+            .contains("The patient was not eligible on the dates of service"),
+        "{}",
+        denied.summary
+    );
+
+    let rejected = ask(&mut c, &ids[3]).unwrap();
+    assert_eq!(rejected.status, "rejected");
+    assert!(
+        rejected.summary.starts_with(
+            "Acknowledgement: rejected for invalid information: Information is missing or invalid."
+        ),
+        "{}",
+        rejected.summary
+    );
+    // Rejected and denied claims are on the worklist with the answer.
+    let worklist = denials(&c.store, &c.biller).unwrap();
+    assert_eq!(worklist.len(), 2);
+
+    // Not found changes nothing but says so.
+    let nf = ask(&mut c, &ids[4]).unwrap();
+    assert_eq!(
+        (nf.outcome, nf.status.as_str()),
+        (Outcome::NotFound, "submitted")
+    );
+    assert!(
+        nf.summary.contains("The claim was not found"),
+        "{}",
+        nf.summary
+    );
+    assert_eq!(
+        c.store
+            .claim(&c.biller, &ids[4])
+            .unwrap()
+            .payer_claim_number,
+        None
+    );
+
+    // An unreadable answer is an error and leaves the claim alone.
+    let bad = ask(&mut c, &ids[5]).unwrap_err();
+    assert!(
+        matches!(bad, ClaimStatusError::Client(ClientError::Malformed { .. })),
+        "{bad}"
+    );
+    assert_eq!(
+        c.store.claim(&c.biller, &ids[5]).unwrap().status,
+        "submitted"
+    );
+
+    // Only the claims still waiting are asked about again; a denied or
+    // rejected claim has its answer.
+    let waiting: Vec<String> = awaiting_answer(&c.store, &c.biller)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(waiting.len(), 4);
+    assert!(!waiting.contains(&ids[2]) && !waiting.contains(&ids[3]));
+
+    // A resend under the same PayloadID is answered from the simulator's
+    // memory, not processed again; applying the same answer twice changes
+    // nothing more.
+    let (inquiry, _) = status_inquiry(&mut c.store, &c.biller, &ids[1]).unwrap();
+    let id = uuid::Uuid::new_v4();
+    let before = sim.processed().len();
+    let a1 = runtime
+        .block_on(check_claim_status_as(&client, &inquiry, id))
+        .unwrap();
+    let a2 = runtime
+        .block_on(check_claim_status_as(&client, &inquiry, id))
+        .unwrap();
+    assert_eq!(a1, a2);
+    assert_eq!(sim.processed().len(), before + 1);
+    assert_eq!(sim.attempts(&id.to_string()), 2);
+    let r1 = apply_claim_status(&mut c.store, &c.biller, &ids[1], &a1.entry).unwrap();
+    let r2 = apply_claim_status(&mut c.store, &c.biller, &ids[1], &a2.entry).unwrap();
+    assert_eq!(
+        (r1.status.as_str(), r2.status.as_str()),
+        ("accepted", "accepted")
+    );
+
+    // The 276 reads back with the x12 crate's 276/277 model as the request
+    // it is. (pyx12 has no map for the 005010X212 276, and does not list
+    // its 277 map in its map index, so it cannot check either.)
+    let x12_276 = claim_status::build_276(&client, &inquiry, "TRACE1", 42).unwrap();
+    assert!(x12_276.contains("ST*276*0001*005010X212~"), "{x12_276}");
+    assert!(
+        x12_276.contains(&format!("REF*EJ*{}~", ids[1])),
+        "{x12_276}"
+    );
+    assert!(x12_276.contains("AMT*T3*125~"), "{x12_276}");
+    assert!(
+        x12_276.contains("NM1*IL*1*Quill*Patb****MI*CLAIMPEND01~"),
+        "{x12_276}"
+    );
+    let read = clinicdesk_x12::read(x12_276.as_bytes());
+    assert!(read.errors.is_empty(), "{:?}", read.errors);
+    let doc = clinicdesk_x12::parse(x12_276.as_bytes()).unwrap();
+    let tx = doc.transactions().next().unwrap();
+    match clinicdesk_x12::model(tx) {
+        Some(Ok(clinicdesk_x12::Model::ClaimStatus(m))) => {
+            assert_eq!(m.claims.len(), 1);
+            assert_eq!(m.claims[0].trace.as_deref(), Some("TRACE1"));
+        }
+        other => panic!("not a 276: {other:?}"),
+    }
+}

@@ -198,6 +198,39 @@ impl Client {
         &self.config
     }
 
+    /// The ISA/GS header of an interchange sent on this connection, with
+    /// ISA13 and GS06 both `control`.
+    pub fn interchange_header(&self, control: u32) -> clinicdesk_x12::EnvelopeHeader {
+        let c = &self.config;
+        let now = chrono::Utc::now();
+        let sender = c
+            .isa_sender_id
+            .clone()
+            .unwrap_or_else(|| c.sender_id.clone());
+        let receiver = c
+            .isa_receiver_id
+            .clone()
+            .unwrap_or_else(|| c.receiver_id.clone());
+        clinicdesk_x12::EnvelopeHeader {
+            sender_qualifier: "ZZ".into(),
+            sender_id: sender.clone(),
+            receiver_qualifier: "ZZ".into(),
+            receiver_id: receiver.clone(),
+            application_sender: sender,
+            application_receiver: receiver,
+            date: now.format("%Y%m%d").to_string(),
+            time: now.format("%H%M").to_string(),
+            interchange_control: control,
+            group_control: control,
+            usage: if c.test {
+                clinicdesk_x12::Usage::Test
+            } else {
+                clinicdesk_x12::Usage::Production
+            },
+            ack_requested: false,
+        }
+    }
+
     fn name(&self) -> String {
         self.config.name.clone()
     }

@@ -6,7 +6,7 @@ use crate::envelope::{payload_type, ProcessingMode};
 use clinicdesk_x12::transactions::aaa;
 use clinicdesk_x12::transactions::eligibility::{Benefit, Eligibility, Member, Network};
 use clinicdesk_x12::transactions::eligibility_request::{EligibilityInquiry, VERSION};
-use clinicdesk_x12::{EnvelopeHeader, Model, Usage, Values};
+use clinicdesk_x12::{Model, Values};
 use serde::{Deserialize, Serialize};
 
 /// A person on the policy other than the subscriber.
@@ -235,34 +235,7 @@ pub fn build_270(
     trace: &str,
     control: u32,
 ) -> Result<String, EligibilityError> {
-    let c = client.config();
-    let now = chrono::Utc::now();
-    let sender = c
-        .isa_sender_id
-        .clone()
-        .unwrap_or_else(|| c.sender_id.clone());
-    let receiver = c
-        .isa_receiver_id
-        .clone()
-        .unwrap_or_else(|| c.receiver_id.clone());
-    let header = EnvelopeHeader {
-        sender_qualifier: "ZZ".into(),
-        sender_id: sender.clone(),
-        receiver_qualifier: "ZZ".into(),
-        receiver_id: receiver.clone(),
-        application_sender: sender,
-        application_receiver: receiver,
-        date: now.format("%Y%m%d").to_string(),
-        time: now.format("%H%M").to_string(),
-        interchange_control: control,
-        group_control: control,
-        usage: if c.test {
-            Usage::Test
-        } else {
-            Usage::Production
-        },
-        ack_requested: false,
-    };
+    let header = client.interchange_header(control);
     let reference: String = trace.chars().take(30).collect();
     let body = query.body(trace, &reference)?;
     let segs = header

@@ -13,6 +13,8 @@ pub mod payload_type {
     pub const ELIGIBILITY_RESPONSE: &str = "X12_271_Response_005010X279A1";
     pub const PROFESSIONAL_CLAIM_REQUEST: &str = "X12_837_Request_005010X222A1";
     pub const ACKNOWLEDGMENT_RESPONSE: &str = "X12_999_Response_005010X231A1";
+    pub const CLAIM_STATUS_REQUEST: &str = "X12_276_Request_005010X212";
+    pub const CLAIM_STATUS_RESPONSE: &str = "X12_277_Response_005010X212";
     /// What a receiver answers when the envelope itself was in error.
     pub const ENVELOPE_ERROR: &str = "CoreEnvelopeError";
 }

@@ -1,7 +1,9 @@
 //! A clearinghouse simulator speaking the same CORE HTTP MIME protocol: it
 //! answers 270s with 271s written by the X12 writer, following a scenario
-//! chosen by the member id, so the client and the eligibility screens can be
-//! exercised without a payer.
+//! chosen by the member id, and 276s with 277s (`claims`), so the client
+//! and the eligibility and billing screens can be exercised without a payer.
+
+mod claims;
 
 use crate::envelope::{error_code, field, payload_type, Envelope, ProcessingMode};
 use axum::body::Bytes;
@@ -92,6 +94,59 @@ pub enum Scenario {
     ServerError { failures: u32 },
 }
 
+fn pending_category() -> String {
+    "P1".into()
+}
+fn pending_code() -> String {
+    "20".into()
+}
+fn rejected_category() -> String {
+    "A7".into()
+}
+fn rejected_code() -> String {
+    "21".into()
+}
+fn denied_code() -> String {
+    "88".into()
+}
+
+/// What the simulator answers to a 276 about a claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum ClaimScenario {
+    /// Still being worked on: STC category (P0–P5, A1, A2, R…) and status code.
+    Pending {
+        #[serde(default = "pending_category")]
+        category: String,
+        #[serde(default = "pending_code")]
+        code: String,
+    },
+    /// Finalized with a payment (F1:65), the whole charge unless `paid`
+    /// says otherwise (an X12 amount).
+    Paid {
+        #[serde(default)]
+        paid: Option<String>,
+        #[serde(default)]
+        check_number: Option<String>,
+    },
+    /// Finalized as a denial (F2) with this status code.
+    Denied {
+        #[serde(default = "denied_code")]
+        code: String,
+    },
+    /// Returned as unprocessable or with errors (A3, A6, A7, A8).
+    Rejected {
+        #[serde(default = "rejected_category")]
+        category: String,
+        #[serde(default = "rejected_code")]
+        code: String,
+    },
+    /// A4:35: the payer has no such claim.
+    NotFound,
+    /// A 200 answer whose body is not multipart.
+    Malformed,
+}
+
 /// The scenario file: scenarios by member id, and what to do for others.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,6 +156,12 @@ pub struct Scenarios {
     /// For member ids not listed; AAA 75 (subscriber not found) when not set.
     #[serde(default)]
     pub unknown: Option<Scenario>,
+    /// 276 answers by claim id (the patient control number) or member id.
+    #[serde(default)]
+    pub claims: BTreeMap<String, ClaimScenario>,
+    /// For claims not listed; pending (P1:20) when not set.
+    #[serde(default)]
+    pub unknown_claim: Option<ClaimScenario>,
 }
 
 /// Active coverage with amounts that tests and demos can check.
@@ -169,9 +230,41 @@ impl Scenarios {
         m.insert("MALFORMED01".into(), Scenario::Malformed);
         m.insert("NOTX1201".into(), Scenario::NotX12);
         m.insert("FLAKY01".into(), Scenario::ServerError { failures: 1 });
+        let mut claims = BTreeMap::new();
+        claims.insert(
+            "CLAIMPEND01".into(),
+            ClaimScenario::Pending {
+                category: pending_category(),
+                code: pending_code(),
+            },
+        );
+        claims.insert(
+            "CLAIMPAID01".into(),
+            ClaimScenario::Paid {
+                paid: None,
+                check_number: None,
+            },
+        );
+        claims.insert(
+            "CLAIMDENY01".into(),
+            ClaimScenario::Denied {
+                code: denied_code(),
+            },
+        );
+        claims.insert(
+            "CLAIMREJ01".into(),
+            ClaimScenario::Rejected {
+                category: rejected_category(),
+                code: rejected_code(),
+            },
+        );
+        claims.insert("CLAIMNF01".into(), ClaimScenario::NotFound);
+        claims.insert("CLAIMBAD01".into(), ClaimScenario::Malformed);
         Scenarios {
             members: m,
             unknown: None,
+            claims,
+            unknown_claim: None,
         }
     }
 
@@ -182,7 +275,22 @@ impl Scenarios {
         let mut s = Scenarios::builtin();
         s.members.extend(file.members);
         s.unknown = file.unknown;
+        s.claims.extend(file.claims);
+        s.unknown_claim = file.unknown_claim;
         Ok(s)
+    }
+
+    /// The answer for a claim: by its id first, then by the member id.
+    fn for_claim(&self, claim_id: &str, member_id: &str) -> ClaimScenario {
+        self.claims
+            .get(claim_id)
+            .or_else(|| self.claims.get(member_id))
+            .or(self.unknown_claim.as_ref())
+            .cloned()
+            .unwrap_or(ClaimScenario::Pending {
+                category: pending_category(),
+                code: pending_code(),
+            })
     }
 
     fn for_member(&self, id: &str) -> Scenario {
@@ -385,14 +493,22 @@ async fn handle(
         (payload_type::ELIGIBILITY_REQUEST, ProcessingMode::RealTime) => {
             eligibility(&sim, &request, attempt).await
         }
+        (payload_type::CLAIM_STATUS_REQUEST, ProcessingMode::RealTime) => {
+            Some(claims::claim_status(&sim, &request))
+        }
         (payload_type::PROFESSIONAL_CLAIM_REQUEST, ProcessingMode::Batch) => {
             Some(batch_837(&sim, &request))
         }
-        (payload_type::ELIGIBILITY_REQUEST | payload_type::PROFESSIONAL_CLAIM_REQUEST, _) => {
+        (
+            payload_type::ELIGIBILITY_REQUEST
+            | payload_type::CLAIM_STATUS_REQUEST
+            | payload_type::PROFESSIONAL_CLAIM_REQUEST,
+            _,
+        ) => {
             let env = error_envelope(
                 Some(&request),
                 error_code::PROCESSING_MODE_ILLEGAL,
-                "270s are answered in RealTime mode and 837s in Batch mode.",
+                "270s and 276s are answered in RealTime mode and 837s in Batch mode.",
             );
             Some(envelope_response(StatusCode::BAD_REQUEST, &env))
         }
@@ -400,7 +516,7 @@ async fn handle(
             let env = error_envelope(
                 Some(&request),
                 error_code::PAYLOAD_TYPE_ILLEGAL,
-                "This receiver accepts X12_270_Request_005010X279A1 and X12_837_Request_005010X222A1.",
+                "This receiver accepts X12_270_Request_005010X279A1, X12_276_Request_005010X212 and X12_837_Request_005010X222A1.",
             );
             Some(envelope_response(StatusCode::BAD_REQUEST, &env))
         }
@@ -559,10 +675,10 @@ fn wrap(
     body: Vec<Values>,
 ) -> Option<String> {
     let now = chrono::Utc::now();
-    let version = if transaction == "999" {
-        "005010X231A1"
-    } else {
-        "005010X279A1"
+    let version = match transaction {
+        "999" => "005010X231A1",
+        "277" => "005010X212",
+        _ => "005010X279A1",
     };
     let header = EnvelopeHeader {
         sender_qualifier: "ZZ".into(),

@@ -392,7 +392,7 @@ async fn envelope_errors_come_back_as_core_error_codes() {
         other => panic!("{other:?}"),
     }
     request.processing_mode = ProcessingMode::RealTime;
-    request.payload_type = "X12_276_Request_005010X212".into();
+    request.payload_type = "X12_278_Request_005010X217".into();
     match client.send(&request).await.unwrap_err() {
         ClientError::Rejected { code, .. } => assert_eq!(code, "PayloadTypeIllegal"),
         other => panic!("{other:?}"),

@@ -158,6 +158,7 @@ pub fn demo_payer_settings(connection: &str, endpoint: &str) -> clinicdesk_store
             payer_ids: vec![],
             timeout_secs: 10,
             test: true,
+            transport: clinicdesk_store::Transport::Core,
         }],
     }
 }

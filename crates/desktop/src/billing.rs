@@ -1,6 +1,6 @@
 //! The biller's screen: visits to bill, claims with what the scrubber
-//! says, submission as 837P files, posting of 835/999/277CA files, the
-//! denials worklist and A/R aging.
+//! says, submission as 837P files, posting of 835/999/277CA files, claim
+//! status asked of the payer (276/277), the denials worklist and A/R aging.
 
 use crate::desk::Desk;
 use crate::error::DeskError;
@@ -78,6 +78,27 @@ pub struct CodeMatch {
     pub code: String,
     pub billable: bool,
     pub description: String,
+}
+
+/// One 276/277 exchange on a thread and runtime of its own.
+fn ask_payer(
+    client: clinicdesk_clearinghouse::Client,
+    inquiry: clinicdesk_x12::transactions::claim_status_request::ClaimStatusInquiry,
+) -> std::result::Result<clinicdesk_x12::transactions::claim_status::ClaimEntry, String> {
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("The network could not be started: {e}."))?;
+        runtime
+            .block_on(clinicdesk_clearinghouse::check_claim_status(
+                &client, &inquiry,
+            ))
+            .map(|a| a.entry)
+            .map_err(|e| e.to_string())
+    })
+    .join()
+    .unwrap_or_else(|_| Err("The claim status request stopped unexpectedly.".into()))
 }
 
 fn billing_error(e: BillingError) -> DeskError {
@@ -172,6 +193,50 @@ impl Desk {
             out.display()
         );
         Ok(SubmitReport { files, message })
+    }
+
+    /// Asks the payer where each claim stands (a 276 through the claim's
+    /// CORE connection, answered in real time by a 277) and records the
+    /// answers; with no ids, every sent claim still waiting for one. Says
+    /// what each payer answered, one sentence per claim. The exchange runs
+    /// on a thread of its own, so it never nests in the app's runtime.
+    pub fn check_claim_status(&mut self, input: &ClaimIdsInput) -> Result<String> {
+        let keychain = self.keychain().clone();
+        let (store, session) = self.session()?;
+        let ids: Vec<String> = if input.ids.is_empty() {
+            clinicdesk_billing::claim_status::awaiting_answer(store, &session)
+                .map_err(billing_error)?
+                .into_iter()
+                .map(|c| c.id)
+                .collect()
+        } else {
+            input.ids.clone()
+        };
+        if ids.is_empty() {
+            return Ok("No sent claims are waiting for an answer.".into());
+        }
+        let mut lines = Vec::new();
+        for id in &ids {
+            let asked = clinicdesk_billing::claim_status::status_inquiry(store, &session, id)
+                .map_err(|e| e.to_string())
+                .and_then(|(inquiry, conn)| {
+                    let client = crate::eligibility_worker::client(&conn, &keychain)
+                        .map_err(|e| e.to_string())?;
+                    ask_payer(client, inquiry)
+                })
+                .and_then(|entry| {
+                    clinicdesk_billing::claim_status::apply_claim_status(
+                        store, &session, id, &entry,
+                    )
+                    .map_err(|e| e.to_string())
+                });
+            let short: String = id.chars().take(8).collect();
+            lines.push(match asked {
+                Ok(r) => format!("Claim {short}…: {} · {}", r.status, r.summary),
+                Err(e) => format!("Claim {short}…: not asked · {e}"),
+            });
+        }
+        Ok(lines.join("\n"))
     }
 
     /// Posts an 835, or applies 999/277CA acknowledgements.

@@ -215,7 +215,7 @@ fn transient(e: &ClientError) -> bool {
     )
 }
 
-fn client(conn: &PayerConnection, keychain: &Keychain) -> Result<Client, ClientError> {
+pub(crate) fn client(conn: &PayerConnection, keychain: &Keychain) -> Result<Client, ClientError> {
     let account = password_account(&conn.name);
     let config = ConnectionConfig {
         name: conn.name.clone(),

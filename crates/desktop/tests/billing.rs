@@ -1,7 +1,9 @@
 //! The biller's screen below the window: a finished visit shows up to
 //! bill, is coded and scrubbed, sent (the 837P lands in the clinic's
-//! `claims-out` folder), and paid by an 835 posted from a file. Needs the
-//! ICD-10-CM code set from scripts/fetch-code-sets.sh.
+//! `claims-out` folder), asked about with a 276 answered by the
+//! clearinghouse simulator, and paid by an 835 posted from a file. Needs
+//! the ICD-10-CM code set from scripts/fetch-code-sets.sh and a keychain
+//! (scripts/with-keyring.sh).
 
 mod common;
 
@@ -35,6 +37,22 @@ fn code_set() -> Option<PathBuf> {
 #[test]
 fn a_visit_is_coded_sent_and_paid_from_the_billing_screen() {
     let Some(codes) = code_set() else { return };
+    // The clearinghouse that answers claim status requests.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim =
+        clinicdesk_clearinghouse::sim::Simulator::new(clinicdesk_clearinghouse::sim::SimConfig {
+            username: "clinic".into(),
+            password: "sim-secret".into(),
+            receiver_id: "CLEARINGHOUSE".into(),
+            scenarios: clinicdesk_clearinghouse::sim::Scenarios::builtin(),
+        });
+    let endpoint = runtime
+        .block_on(sim.spawn("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    let connection = format!("Billing Hub {}", std::process::id());
+    Keychain::default()
+        .save_secret(&format!("clearinghouse/{connection}"), "sim-secret")
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     clinicdesk_demo::open_all_day(dir.path(), morning_zone(), Keychain::default(), PASSWORD)
         .unwrap();
@@ -56,10 +74,7 @@ fn a_visit_is_coded_sent_and_paid_from_the_billing_screen() {
         store
             .set_payer_settings(
                 &admin,
-                clinicdesk_demo::demo_payer_settings(
-                    "Harbour Hub",
-                    "https://core.example.org/claims",
-                ),
+                clinicdesk_demo::demo_payer_settings(&connection, &endpoint),
             )
             .unwrap();
         let biller = store.login("bill", PASSWORD).unwrap();
@@ -176,6 +191,21 @@ fn a_visit_is_coded_sent_and_paid_from_the_billing_screen() {
         "{x12}"
     );
     assert!(sent.files[0].starts_with(&dir.path().join("claims-out").display().to_string()));
+
+    // "Check status": the payer has it in process; the claim is accepted.
+    let said = desk
+        .check_claim_status(&ClaimIdsInput { ids: vec![] })
+        .unwrap();
+    assert!(
+        said.contains("accepted · Pending: in process: Accepted for processing."),
+        "{said}"
+    );
+    let row = desk.billing_overview().unwrap().claims.remove(0);
+    assert_eq!(row.claim.status, "accepted");
+    assert_eq!(
+        row.claim.status_detail.as_deref(),
+        Some("Pending: in process: Accepted for processing.")
+    );
 
     let era = format!(
         "ISA*00*          *00*          *ZZ*CLEARINGHOUSE  *ZZ*CLINIC01       *261122*1200*^*00501*000000001*0*T*:~\

@@ -388,6 +388,7 @@ fn settings_need_a_password_and_only_administrators_change_them() {
                 payer_ids: vec![],
                 timeout_secs: 30,
                 test: false,
+                transport: Default::default(),
             },
             password: None,
         }],

@@ -786,6 +786,64 @@ impl Store {
         self.claim(session, claim_id)
     }
 
+    /// A claim status request (276) about to leave for `connection`:
+    /// audited as a disclosure of the patient's claim and coverage.
+    pub fn claim_status_requested(
+        &mut self,
+        session: &Session,
+        claim_id: &str,
+        connection: &str,
+        member_id: &str,
+    ) -> Result<()> {
+        let claim = self.claim(session, claim_id)?;
+        self.write(session, |tx| {
+            tx.audit(
+                Entry::new("claim", "status-request")
+                    .patient(&claim.patient_id)
+                    .record(claim_id)
+                    .detail(format!("276 to {connection} for member {member_id}")),
+            )
+        })
+    }
+
+    /// Records a payer's answer to a claim status request (277) for a claim
+    /// still waiting for its final answer (submitted or accepted): its new
+    /// status, the answer in words, and the payer's claim number when given.
+    /// A claim that has meanwhile been paid, denied or rejected by a
+    /// remittance or acknowledgement keeps that; it is returned unchanged.
+    pub fn record_claim_status(
+        &mut self,
+        session: &Session,
+        claim_id: &str,
+        status: &str,
+        detail: &str,
+        payer_claim_number: Option<&str>,
+    ) -> Result<Claim> {
+        if !matches!(status, "submitted" | "accepted" | "rejected" | "denied") {
+            return Err(StoreError::invalid(format!(
+                "a claim status answer cannot make a claim {status}"
+            )));
+        }
+        let claim = self.claim(session, claim_id)?;
+        if !matches!(claim.status.as_str(), "submitted" | "accepted") {
+            return Ok(claim);
+        }
+        self.write(session, |tx| {
+            let mut f = vec![("status", text(status)), ("status_detail", text(detail))];
+            if let Some(n) = payer_claim_number {
+                f.push(("payer_claim_number", text(n)));
+            }
+            tx.update("claims", claim_id, f)?;
+            tx.audit(
+                Entry::new("claim", "status")
+                    .patient(&claim.patient_id)
+                    .record(claim_id)
+                    .detail(format!("277 {status}: {detail}")),
+            )
+        })?;
+        self.claim(session, claim_id)
+    }
+
     /// Posts one claim payment of an 835. Posting the same payment twice
     /// (the same file loaded again) changes nothing.
     pub fn post_payment(&mut self, session: &Session, p: &PaymentPosting) -> Result<PostedPayment> {

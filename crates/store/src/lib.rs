@@ -63,7 +63,9 @@ pub use imaging::{
 pub use merge::{Conflict, MergeReport, Refusal};
 pub use pacs::PacsSettings;
 pub use patients::{Coverage, CoverageInput, Patient, PatientInput, PatientSummary};
-pub use payers::{BillingProvider, PayerConnection, PayerSettings};
+pub use payers::{
+    sftp_secret_account, BillingProvider, PayerConnection, PayerSettings, SftpDrop, Transport,
+};
 pub use schedule::{
     ExceptionInput, MaterializeReport, RecordedSlot, ScheduleException, Slot, Template,
     TemplateInput,

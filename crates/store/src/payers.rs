@@ -55,10 +55,96 @@ pub struct PayerConnection {
     /// ISA15 test indicator.
     #[serde(default)]
     pub test: bool,
+    /// How claim batches travel: CORE (the endpoint above) or an SFTP drop.
+    /// Eligibility and claim status always go to the CORE endpoint.
+    #[serde(default)]
+    pub transport: Transport,
 }
 
 fn default_timeout() -> u64 {
     30
+}
+
+/// How 837 batches reach a connection, and its answers come back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Transport {
+    /// CORE HTTP MIME multipart in batch mode at the connection's endpoint.
+    #[default]
+    Core,
+    /// Files dropped on, and picked up from, the clearinghouse's SFTP server.
+    Sftp(SftpDrop),
+}
+
+/// An SFTP batch drop. The password, or the private key's passphrase, is
+/// in the OS keychain under `sftp/<connection name>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SftpDrop {
+    pub host: String,
+    #[serde(default = "default_sftp_port")]
+    pub port: u16,
+    pub username: String,
+    /// A private key file on this computer; password login without one.
+    #[serde(default)]
+    pub private_key: Option<String>,
+    /// Where 837 batches are dropped.
+    pub outbound_dir: String,
+    /// Where the clearinghouse leaves 999s, 277CAs and 835s.
+    pub inbound_dir: String,
+    /// The server's host key fingerprint, `SHA256:` and 43 characters, as
+    /// `ssh-keygen -l -E sha256` prints it. A server with another key is
+    /// refused before any credential is sent.
+    pub host_key_sha256: String,
+}
+
+fn default_sftp_port() -> u16 {
+    22
+}
+
+/// The keychain account of a connection's SFTP password or key passphrase.
+pub fn sftp_secret_account(connection: &str) -> String {
+    format!("sftp/{connection}")
+}
+
+impl SftpDrop {
+    fn checked(mut self, n: &str) -> std::result::Result<SftpDrop, String> {
+        for (field, v) in [
+            ("SFTP host", &mut self.host),
+            ("SFTP user name", &mut self.username),
+            ("SFTP outbound folder", &mut self.outbound_dir),
+            ("SFTP inbound folder", &mut self.inbound_dir),
+            ("host key fingerprint", &mut self.host_key_sha256),
+        ] {
+            *v = v.trim().to_string();
+            if v.is_empty() {
+                return Err(format!("{n}: the {field} is required"));
+            }
+            if v.len() > 255 || v.chars().any(char::is_control) {
+                return Err(format!("{n}: the {field} is not valid"));
+            }
+        }
+        if self.port == 0 {
+            return Err(format!("{n}: the SFTP port should be 1 to 65535"));
+        }
+        let body = self
+            .host_key_sha256
+            .strip_prefix("SHA256:")
+            .unwrap_or(&self.host_key_sha256)
+            .trim_end_matches('=')
+            .to_string();
+        let base64 = |c: char| c.is_ascii_alphanumeric() || c == '+' || c == '/';
+        if body.len() != 43 || !body.chars().all(base64) {
+            return Err(format!(
+                "{n}: the host key fingerprint should be SHA256: and 43 characters, as `ssh-keygen -l -E sha256 -f KEY.pub` prints it"
+            ));
+        }
+        self.host_key_sha256 = format!("SHA256:{body}");
+        self.private_key = self
+            .private_key
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty());
+        Ok(self)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +226,9 @@ impl PayerSettings {
             }
             if !(1..=300).contains(&c.timeout_secs) {
                 return Err(format!("{n}: the time-out should be 1 to 300 seconds"));
+            }
+            if let Transport::Sftp(drop) = &c.transport {
+                c.transport = Transport::Sftp(drop.clone().checked(&n)?);
             }
             c.payer_ids = c
                 .payer_ids
@@ -239,7 +328,55 @@ mod tests {
             payer_ids: payers.iter().map(|p| p.to_string()).collect(),
             timeout_secs: 30,
             test: false,
+            transport: Transport::Core,
         }
+    }
+
+    #[test]
+    fn sftp_drops_are_checked() {
+        let mut c = connection("Drop", &[]);
+        let drop = SftpDrop {
+            host: " sftp.example.org ".into(),
+            port: 22,
+            username: "clinic".into(),
+            private_key: Some(" ".into()),
+            outbound_dir: "/outbound".into(),
+            inbound_dir: "/inbound".into(),
+            host_key_sha256: "0OsfNd6j1cE1K4C+0pGHU/YWfjuF6fJmmCs7+vaFMfE=".into(),
+        };
+        c.transport = Transport::Sftp(drop.clone());
+        let s = PayerSettings {
+            billing: None,
+            connections: vec![c.clone()],
+        }
+        .checked()
+        .unwrap();
+        let Transport::Sftp(d) = &s.connections[0].transport else {
+            panic!("not sftp")
+        };
+        assert_eq!(d.host, "sftp.example.org");
+        assert_eq!(
+            d.host_key_sha256,
+            "SHA256:0OsfNd6j1cE1K4C+0pGHU/YWfjuF6fJmmCs7+vaFMfE"
+        );
+        assert_eq!(d.private_key, None);
+        c.transport = Transport::Sftp(SftpDrop {
+            host_key_sha256: "aa:bb:cc".into(),
+            ..drop
+        });
+        let err = PayerSettings {
+            billing: None,
+            connections: vec![c],
+        }
+        .checked()
+        .unwrap_err();
+        assert!(err.contains("fingerprint"), "{err}");
+        // Settings saved before transports existed read as CORE.
+        let old: PayerConnection = serde_json::from_str(
+            r#"{"name":"A","endpoint":"https://x.example","sender_id":"S","receiver_id":"R","username":"u"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.transport, Transport::Core);
     }
 
     #[test]

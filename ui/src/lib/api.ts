@@ -153,6 +153,8 @@ export interface BillingProvider { organization_name: string; npi: string; tax_i
 export interface PayerConnection {
   name: string; endpoint: string; sender_id: string; receiver_id: string; username: string;
   payer_ids: string[]; timeout_secs: number; test: boolean;
+  /** How claim batches travel (CORE, or an SFTP drop set with `clinicdesk-cli payers set`); kept as it is on save. */
+  transport?: { kind: string; [field: string]: unknown };
 }
 export interface PayerSettings {
   billing: BillingProvider | null; connections: (PayerConnection & { has_password: boolean })[]; can_change: boolean;
@@ -375,6 +377,8 @@ export const api = {
   submitClaims: (ids: string[]) => call<{ files: string[]; message: string }>('submit_claims', { input: { ids } }),
   /** An 835 to post, or 999/277CA acknowledgements; returns what happened in a sentence. */
   postBillingFile: (name: string, text: string) => call<string>('post_billing_file', { input: { name, text } }),
+  /** Asks payers where sent claims stand (276/277); no ids: every claim still waiting for an answer. */
+  checkClaimStatus: (ids: string[]) => call<string>('check_claim_status', { input: { ids } }),
   setFee: (input: { code: string; modifier: string | null; description: string; charge_cents: number }) => call<Fee>('set_fee', { input }),
   setPayerSettings: (input: PayerSettingsInput) => call<PayerSettings>('set_payer_settings', { input }),
   room: (id: string, room_id: string | null) => call<Appointment>('room', { input: { id, room_id } }),

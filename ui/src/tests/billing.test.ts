@@ -80,3 +80,42 @@ test('a visit is coded, the scrubber speaks, and clean drafts are sent', async (
   expect(sent).toEqual([{ ids: ['c1'] }]);
   await waitFor(() => expect(screen.getByTestId('claim-row').dataset.status).toBe('submitted'));
 });
+
+test('check status asks the payers about sent claims and shows each answer', async () => {
+  let overview: BillingOverview = {
+    to_bill: [], denials: [], fees: [], codes_loaded: 98147,
+    claims: [claimRow({ status: 'submitted', status_detail: 'sent in batch 1' }), claimRow({ id: 'c2', status: 'paid' })],
+    aging: { buckets: [{ label: '0–30 days', claims: 1, cents: 12500 }], total_cents: 12500 },
+  };
+  const asked: unknown[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === 'billing_overview') return overview;
+    if (cmd === 'check_claim_status') {
+      asked.push((args as { input: unknown }).input);
+      const detail = 'Finalized: payment: The claim has been paid; paid $125.00 of $125.00. Post the payer\'s 835 to record the payment.';
+      overview = { ...overview, claims: [claimRow({ status: 'accepted', status_detail: detail }), overview.claims[1]] };
+      return `Claim c1…: accepted · ${detail}`;
+    }
+  });
+  render(Billing);
+  await waitFor(() => expect(screen.getByTestId('billing-tab-claims')).toBeTruthy());
+  await fireEvent.click(screen.getByTestId('billing-tab-claims'));
+  await waitFor(() => expect(screen.getAllByTestId('claim-row')).toHaveLength(2));
+  await fireEvent.click(screen.getByTestId('claims-check-status'));
+  await waitFor(() => expect(screen.getByTestId('billing-note').textContent).toContain('The claim has been paid'));
+  expect(asked).toEqual([{ ids: [] }]);
+  await waitFor(() => expect(screen.getAllByTestId('claim-row')[0].dataset.status).toBe('accepted'));
+});
+
+test('check status is off while no claim waits for an answer', async () => {
+  const overview: BillingOverview = {
+    to_bill: [], denials: [], fees: [], codes_loaded: 98147, claims: [claimRow()],
+    aging: { buckets: [{ label: '0–30 days', claims: 0, cents: 0 }], total_cents: 0 },
+  };
+  mockIPC((cmd) => (cmd === 'billing_overview' ? overview : undefined));
+  render(Billing);
+  await waitFor(() => expect(screen.getByTestId('billing-tab-claims')).toBeTruthy());
+  await fireEvent.click(screen.getByTestId('billing-tab-claims'));
+  await waitFor(() => expect(screen.getAllByTestId('claim-row')).toHaveLength(1));
+  expect((screen.getByTestId('claims-check-status') as HTMLButtonElement).disabled).toBe(true);
+});

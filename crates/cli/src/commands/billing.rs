@@ -1,14 +1,25 @@
 //! Billing from the command line: the ICD-10-CM code set, the fee
 //! schedule, claims (create, scrub, submit as 837P), acknowledgements
-//! (999, 277CA), remittances (835), the denials worklist and A/R aging.
+//! (999, 277CA), claim status (276/277), batches sent through CORE or an
+//! SFTP drop and answers picked up from it, remittances (835), the denials
+//! worklist and A/R aging.
 
 use crate::context::Ctx;
 use crate::error::{CliError, Result};
 use crate::output::table_or;
+use clinicdesk_billing::claim_status::{self, StatusReport};
 use clinicdesk_billing::BillingError;
+use clinicdesk_clearinghouse::envelope::payload_type;
+use clinicdesk_clearinghouse::sftp::{self, Delivery, FetchReport, SftpConfig, SftpSession};
+use clinicdesk_clearinghouse::{
+    check_claim_status, Client, ClientError, ConnectionConfig, ProcessingMode,
+};
 use clinicdesk_domain::money::dollars;
+use clinicdesk_keys::Keychain;
 use clinicdesk_store::claims::display_icd10;
-use clinicdesk_store::{ClaimDraft, LineDraft};
+use clinicdesk_store::{
+    sftp_secret_account, ClaimDraft, LineDraft, PayerConnection, SftpDrop, Transport,
+};
 use std::path::PathBuf;
 
 impl From<BillingError> for CliError {
@@ -74,15 +85,33 @@ pub enum ClaimCmd {
     },
     /// What keeps a claim from being sent (exit 1 when anything does)
     Scrub { id: String },
-    /// Send draft claims as 837P batches; each batch's X12 is written to DIR
+    /// Send draft claims as 837P batches through each payer's connection
+    /// (CORE or SFTP drop); with --out, only write each batch's X12 to DIR
     Submit {
         #[arg(required = true)]
         ids: Vec<String>,
         #[arg(long)]
-        out: PathBuf,
+        out: Option<PathBuf>,
+    },
+    /// Send a batch again by its control number (delivered once however often it is sent)
+    Resend { control_number: i64 },
+    /// Pick up 999, 277CA and 835 files from the SFTP drops and apply them
+    Fetch {
+        /// Only this connection
+        #[arg(long)]
+        connection: Option<String>,
     },
     /// Apply a file of 999 and 277CA acknowledgements
     Ack { file: PathBuf },
+    /// Ask the payer where sent claims stand (276/277, real time) and record the answers
+    Status {
+        /// The claim to ask about
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Every submitted or accepted claim still waiting for a final answer
+        #[arg(long)]
+        all: bool,
+    },
     /// Denied and rejected claims with their reasons
     Denials,
 }
@@ -352,7 +381,10 @@ pub fn claim(ctx: &mut Ctx, cmd: ClaimCmd) -> Result<()> {
                 )))
             }
         }
-        ClaimCmd::Submit { ids, out } => {
+        ClaimCmd::Submit {
+            ids,
+            out: Some(out),
+        } => {
             std::fs::create_dir_all(&out)
                 .map_err(|e| CliError::failed(format!("cannot create {}: {e}", out.display())))?;
             let batches = clinicdesk_billing::submit(&mut ctx.store, &ctx.session, &ids, today)?;
@@ -368,6 +400,18 @@ pub fn claim(ctx: &mut Ctx, cmd: ClaimCmd) -> Result<()> {
                 files.iter().map(|f| format!("wrote {f}\n")).collect()
             })
         }
+        ClaimCmd::Submit { ids, out: None } => {
+            let batches = clinicdesk_billing::submit(&mut ctx.store, &ctx.session, &ids, today)?;
+            send_batches(ctx, batches)
+        }
+        ClaimCmd::Resend { control_number } => {
+            let batch = ctx
+                .store
+                .batch_by_control(control_number)?
+                .ok_or_else(|| CliError::failed(format!("there is no batch {control_number}")))?;
+            send_batches(ctx, vec![batch])
+        }
+        ClaimCmd::Fetch { connection } => fetch(ctx, connection),
         ClaimCmd::Ack { file } => {
             let r = clinicdesk_billing::apply_acknowledgments(
                 &mut ctx.store,
@@ -391,6 +435,7 @@ pub fn claim(ctx: &mut Ctx, cmd: ClaimCmd) -> Result<()> {
                 s
             })
         }
+        ClaimCmd::Status { id, all } => claim_status(ctx, id, all),
         ClaimCmd::Denials => {
             let d = clinicdesk_billing::denials(&ctx.store, &ctx.session)?;
             ctx.out.show(&d, |d| {
@@ -414,6 +459,343 @@ pub fn claim(ctx: &mut Ctx, cmd: ClaimCmd) -> Result<()> {
             })
         }
     }
+}
+
+/// One batch's delivery: how it went, or why it did not.
+#[derive(serde::Serialize)]
+struct Sent {
+    control_number: i64,
+    connection: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Sends each batch through its connection's transport. A batch that
+/// cannot be sent stays recorded (its claims submitted): `claim resend`
+/// sends it again under the same name and PayloadID.
+fn send_batches(ctx: &mut Ctx, batches: Vec<clinicdesk_store::Batch>) -> Result<()> {
+    let keychain = Keychain::default();
+    let mut sent = Vec::new();
+    for b in &batches {
+        let conn = clinicdesk_billing::delivery::batch_connection(&mut ctx.store, &ctx.session, b)?;
+        let result = match &conn.transport {
+            Transport::Sftp(drop) => send_sftp(&conn, drop, &keychain, b),
+            Transport::Core => send_core(ctx, &conn, &keychain, b),
+        };
+        let (result, error) = match result {
+            Ok(r) => (Some(r), None),
+            Err(e) => (None, Some(e)),
+        };
+        sent.push(Sent {
+            control_number: b.control_number,
+            connection: conn.name.clone(),
+            result,
+            error,
+        });
+    }
+    let failed = sent.iter().filter(|s| s.error.is_some()).count();
+    ctx.out.show(&sent, |sent| {
+        sent.iter()
+            .map(|s| match (&s.result, &s.error) {
+                (Some(r), _) => format!("batch {} to {}: {r}\n", s.control_number, s.connection),
+                (None, e) => format!(
+                    "batch {} to {}: not sent · {} Send it again with `claim resend {}`.\n",
+                    s.control_number,
+                    s.connection,
+                    e.as_deref().unwrap_or_default(),
+                    s.control_number
+                ),
+            })
+            .collect()
+    })?;
+    if failed > 0 {
+        return Err(CliError::failed(format!(
+            "{failed} batch{} not sent",
+            if failed == 1 { " was" } else { "es were" }
+        )));
+    }
+    Ok(())
+}
+
+fn sftp_session(
+    conn: &PayerConnection,
+    drop: &SftpDrop,
+    keychain: &Keychain,
+) -> std::result::Result<SftpSession, String> {
+    let secret = keychain
+        .load_secret(&sftp_secret_account(&conn.name))
+        .map_err(|e| format!("The keychain could not be read: {e}"))?;
+    if drop.private_key.is_none() && secret.is_none() {
+        return Err(format!(
+            "No SFTP password for {} is stored in the keychain; enter it in the payer settings.",
+            conn.name
+        ));
+    }
+    let config = SftpConfig {
+        name: conn.name.clone(),
+        host: drop.host.clone(),
+        port: drop.port,
+        username: drop.username.clone(),
+        private_key: drop.private_key.as_ref().map(PathBuf::from),
+        outbound_dir: drop.outbound_dir.clone(),
+        inbound_dir: drop.inbound_dir.clone(),
+        host_key_sha256: drop.host_key_sha256.clone(),
+        timeout_secs: conn.timeout_secs,
+    };
+    SftpSession::connect(&config, secret.as_deref().map(|s| s.as_str())).map_err(|e| e.to_string())
+}
+
+fn send_sftp(
+    conn: &PayerConnection,
+    drop: &SftpDrop,
+    keychain: &Keychain,
+    b: &clinicdesk_store::Batch,
+) -> std::result::Result<String, String> {
+    let session = sftp_session(conn, drop, keychain)?;
+    let name = sftp::batch_file_name(b.control_number);
+    match session
+        .deliver(&name, b.x12.as_bytes())
+        .map_err(|e| e.to_string())?
+    {
+        Delivery::Uploaded => Ok(format!("uploaded {}/{name}", drop.outbound_dir)),
+        Delivery::AlreadyThere => Ok(format!(
+            "{}/{name} was already delivered; not sent twice",
+            drop.outbound_dir
+        )),
+    }
+}
+
+/// Sends a batch in CORE batch mode under the batch's id as PayloadID
+/// (a resend is recognised), and applies the 999 that comes back.
+fn send_core(
+    ctx: &mut Ctx,
+    conn: &PayerConnection,
+    keychain: &Keychain,
+    b: &clinicdesk_store::Batch,
+) -> std::result::Result<String, String> {
+    let client = core_client(conn, keychain).map_err(|e| e.to_string())?;
+    let runtime = runtime().map_err(|e| e.to_string())?;
+    let mut request = client.envelope(
+        payload_type::PROFESSIONAL_CLAIM_REQUEST,
+        ProcessingMode::Batch,
+        b.x12.clone(),
+    );
+    request.payload_id = b.id.clone();
+    let answer = runtime
+        .block_on(client.send(&request))
+        .map_err(|e| e.to_string())?;
+    let note = clinicdesk_billing::delivery::apply_payer_file(
+        &mut ctx.store,
+        &ctx.session,
+        answer.payload.as_bytes(),
+    )
+    .map_err(|e| format!("sent, but the answer could not be applied: {e}"))?;
+    Ok(format!("sent; {note}"))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failed(format!("cannot start the network runtime: {e}")))
+}
+
+/// One connection's pick-up.
+#[derive(serde::Serialize)]
+struct Fetched {
+    connection: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<FetchReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+fn fetch(ctx: &mut Ctx, only: Option<String>) -> Result<()> {
+    let settings = ctx.store.payer_settings()?;
+    let drops: Vec<(PayerConnection, SftpDrop)> = settings
+        .connections
+        .iter()
+        .filter(|c| {
+            only.as_deref()
+                .is_none_or(|n| n.eq_ignore_ascii_case(&c.name))
+        })
+        .filter_map(|c| match &c.transport {
+            Transport::Sftp(d) => Some((c.clone(), d.clone())),
+            Transport::Core => None,
+        })
+        .collect();
+    if drops.is_empty() {
+        return Err(CliError::failed(match only {
+            Some(n) => format!("no SFTP connection is called {n}"),
+            None => "no connection has an SFTP drop (Preferences → Insurance)".into(),
+        }));
+    }
+    let keychain = Keychain::default();
+    let mut out = Vec::new();
+    for (conn, drop) in drops {
+        let result = sftp_session(&conn, &drop, &keychain).and_then(|session| {
+            sftp::fetch_inbound(&session, |_, bytes| {
+                clinicdesk_billing::delivery::apply_payer_file(&mut ctx.store, &ctx.session, bytes)
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(|e| e.to_string())
+        });
+        out.push(match result {
+            Ok(r) => Fetched {
+                connection: conn.name.clone(),
+                report: Some(r),
+                error: None,
+            },
+            Err(e) => Fetched {
+                connection: conn.name.clone(),
+                report: None,
+                error: Some(e),
+            },
+        });
+    }
+    let failed = out
+        .iter()
+        .filter(|f| f.error.is_some() || f.report.as_ref().is_some_and(|r| !r.failed.is_empty()))
+        .count();
+    ctx.out.show(&out, |out| {
+        let mut s = String::new();
+        for f in out {
+            match (&f.report, &f.error) {
+                (Some(r), _) => {
+                    if r.applied.is_empty() && r.failed.is_empty() {
+                        s.push_str(&format!("{}: nothing new\n", f.connection));
+                    }
+                    for (file, note) in &r.applied {
+                        s.push_str(&format!("{}: {file}: {note}\n", f.connection));
+                    }
+                    for (file, why) in &r.failed {
+                        s.push_str(&format!(
+                            "{}: {file}: not applied, left in the inbound folder · {why}\n",
+                            f.connection
+                        ));
+                    }
+                }
+                (None, e) => s.push_str(&format!(
+                    "{}: not fetched · {}\n",
+                    f.connection,
+                    e.as_deref().unwrap_or_default()
+                )),
+            }
+        }
+        s
+    })?;
+    if failed > 0 {
+        return Err(CliError::failed(format!(
+            "{failed} connection{} had files or errors to look at",
+            if failed == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}
+
+/// One claim's outcome: the payer's answer, or why there is none.
+#[derive(serde::Serialize)]
+struct StatusOutcome {
+    claim_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<StatusReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+fn claim_status(ctx: &mut Ctx, id: Option<String>, all: bool) -> Result<()> {
+    let ids: Vec<String> = match id {
+        Some(id) if !all => vec![id],
+        _ => claim_status::awaiting_answer(&ctx.store, &ctx.session)?
+            .into_iter()
+            .map(|c| c.id)
+            .collect(),
+    };
+    let runtime = runtime()?;
+    let keychain = Keychain::default();
+    let mut outcomes = Vec::new();
+    for id in &ids {
+        let result = ask_status(ctx, &runtime, &keychain, id);
+        outcomes.push(match result {
+            Ok(report) => StatusOutcome {
+                claim_id: id.clone(),
+                report: Some(report),
+                error: None,
+            },
+            Err(e) => StatusOutcome {
+                claim_id: id.clone(),
+                report: None,
+                error: Some(e),
+            },
+        });
+    }
+    let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
+    ctx.out.show(&outcomes, |outcomes| {
+        if outcomes.is_empty() {
+            return "No sent claims are waiting for an answer.\n".into();
+        }
+        outcomes
+            .iter()
+            .map(|o| match (&o.report, &o.error) {
+                (Some(r), _) => format!("claim {}: {} · {}\n", o.claim_id, r.status, r.summary),
+                (None, e) => format!(
+                    "claim {}: not asked · {}\n",
+                    o.claim_id,
+                    e.as_deref().unwrap_or_default()
+                ),
+            })
+            .collect()
+    })?;
+    // One claim asked about and not answered is a failure; with --all the
+    // answers that did come are kept and the rest reported.
+    if failed > 0 && (!all || failed == outcomes.len()) {
+        return Err(CliError::failed(format!(
+            "{failed} claim{} not answered",
+            if failed == 1 { " was" } else { "s were" }
+        )));
+    }
+    Ok(())
+}
+
+fn ask_status(
+    ctx: &mut Ctx,
+    runtime: &tokio::runtime::Runtime,
+    keychain: &Keychain,
+    id: &str,
+) -> std::result::Result<StatusReport, String> {
+    let (inquiry, conn) = claim_status::status_inquiry(&mut ctx.store, &ctx.session, id)
+        .map_err(|e| e.to_string())?;
+    let client = core_client(&conn, keychain).map_err(|e| e.to_string())?;
+    let answer = runtime
+        .block_on(check_claim_status(&client, &inquiry))
+        .map_err(|e| e.to_string())?;
+    claim_status::apply_claim_status(&mut ctx.store, &ctx.session, id, &answer.entry)
+        .map_err(|e| e.to_string())
+}
+
+/// The CORE client of a connection, its password from the keychain
+/// (`clearinghouse/<name>`, as the payer settings store it).
+fn core_client(
+    conn: &PayerConnection,
+    keychain: &Keychain,
+) -> std::result::Result<Client, ClientError> {
+    let config = ConnectionConfig {
+        name: conn.name.clone(),
+        endpoint: conn.endpoint.clone(),
+        sender_id: conn.sender_id.clone(),
+        receiver_id: conn.receiver_id.clone(),
+        isa_sender_id: None,
+        isa_receiver_id: None,
+        username: conn.username.clone(),
+        keychain_account: None,
+        timeout_secs: conn.timeout_secs,
+        retries: 2,
+        backoff_ms: 500,
+        test: conn.test,
+    };
+    Client::from_keychain(config, keychain)
 }
 
 pub fn remit(ctx: &mut Ctx, cmd: RemitCmd) -> Result<()> {

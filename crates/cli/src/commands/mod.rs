@@ -15,6 +15,7 @@ mod imaging;
 mod info;
 mod init;
 mod patient;
+mod payers;
 mod prefs;
 mod rekey;
 mod schedule;
@@ -90,6 +91,9 @@ pub enum Command {
     /// Claims: draft, scrub, submit as 837P, acknowledgements, denials (billers)
     #[command(subcommand)]
     Claim(billing::ClaimCmd),
+    /// How this desktop reaches payers: connections, SFTP drops, passwords (administrators)
+    #[command(subcommand)]
+    Payers(payers::PayersCmd),
     /// Post 835 remittances (billers)
     #[command(subcommand)]
     Remit(billing::RemitCmd),
@@ -145,6 +149,7 @@ pub fn run(g: &Global, cmd: Command) -> Result<()> {
         Command::Codes(c) => billing::codes(ctx, c),
         Command::Fee(c) => billing::fee(ctx, c),
         Command::Claim(c) => billing::claim(ctx, c),
+        Command::Payers(c) => payers::run(ctx, c),
         Command::Remit(c) => billing::remit(ctx, c),
         Command::Ar(c) => billing::ar(ctx, c),
     }

@@ -127,6 +127,12 @@ pub struct Status {
     pub charge: Option<Amount>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paid: Option<Amount>,
+    /// STC06: the date of adjudication or payment (CCYYMMDD).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid_date: Option<String>,
+    /// STC09: the check or EFT trace number of the payment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_number: Option<String>,
     /// STC12 free-form message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -150,6 +156,8 @@ impl Status {
             action: opt_string(seg, 3),
             charge: amount(seg, 4)?,
             paid: amount(seg, 5)?,
+            paid_date: opt_string(seg, 6),
+            check_number: opt_string(seg, 9),
             message: opt_string(seg, 12),
         })
     }

@@ -4,6 +4,7 @@
 pub mod aaa;
 pub mod ack;
 pub mod claim_status;
+pub mod claim_status_request;
 pub mod common;
 pub mod eligibility;
 pub mod eligibility_request;
