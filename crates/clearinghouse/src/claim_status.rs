@@ -3,7 +3,7 @@
 //! status entry (005010X212).
 
 use crate::client::{Client, ClientError};
-use crate::envelope::{payload_type, ProcessingMode};
+use crate::envelope::payload_type;
 use clinicdesk_x12::transactions::claim_status::ClaimEntry;
 use clinicdesk_x12::transactions::claim_status_request::ClaimStatusInquiry;
 use clinicdesk_x12::Model;
@@ -64,16 +64,11 @@ pub async fn check_claim_status_as(
     inquiry: &ClaimStatusInquiry,
     id: uuid::Uuid,
 ) -> Result<ClaimStatusAnswer, ClaimStatusError> {
-    let trace = id.simple().to_string();
-    let control = (id.as_u128() % 999_999_999) as u32 + 1;
-    let x12 = build_276(client, inquiry, &trace, control)?;
-    let mut request = client.envelope(
-        payload_type::CLAIM_STATUS_REQUEST,
-        ProcessingMode::RealTime,
-        x12,
-    );
-    request.payload_id = id.to_string();
-    let answer = client.send(&request).await?;
+    let (answer, trace) = client
+        .send_keyed(payload_type::CLAIM_STATUS_REQUEST, id, |trace, control| {
+            build_276(client, inquiry, trace, control)
+        })
+        .await?;
     let entry = read_277(answer.payload.as_bytes(), &trace)?;
     Ok(ClaimStatusAnswer {
         payload_id: answer.payload_id,

@@ -236,6 +236,25 @@ impl Client {
     }
 
     /// A new request envelope from this connection's sender to its receiver.
+    /// Sends a real-time request keyed by `id`: its trace number and ISA13
+    /// come from the id, so a request resent after a lost answer (same id)
+    /// is recognisably the same request. `build` writes the X12 from the
+    /// trace number and control number; the answer comes back with the
+    /// trace number to match it by.
+    pub async fn send_keyed<E: From<ClientError>>(
+        &self,
+        payload_type: &str,
+        id: uuid::Uuid,
+        build: impl FnOnce(&str, u32) -> Result<String, E>,
+    ) -> Result<(Envelope, String), E> {
+        let trace = id.simple().to_string();
+        let control = (id.as_u128() % 999_999_999) as u32 + 1;
+        let x12 = build(&trace, control)?;
+        let mut request = self.envelope(payload_type, crate::ProcessingMode::RealTime, x12);
+        request.payload_id = id.to_string();
+        Ok((self.send(&request).await?, trace))
+    }
+
     pub fn envelope(
         &self,
         payload_type: &str,

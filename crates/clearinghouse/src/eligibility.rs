@@ -2,7 +2,7 @@
 //! CORE connection, and the 271 read into what the front desk needs to know.
 
 use crate::client::{Client, ClientError};
-use crate::envelope::{payload_type, ProcessingMode};
+use crate::envelope::payload_type;
 use clinicdesk_x12::transactions::aaa;
 use clinicdesk_x12::transactions::eligibility::{Benefit, Eligibility, Member, Network};
 use clinicdesk_x12::transactions::eligibility_request::{EligibilityInquiry, VERSION};
@@ -261,17 +261,11 @@ pub async fn check_eligibility_as(
     query: &EligibilityQuery,
     id: uuid::Uuid,
 ) -> Result<EligibilityResult, EligibilityError> {
-    let trace = id.simple().to_string();
-    // ISA13 from the PayloadID: unique enough per sender, and stable on resend.
-    let control = (id.as_u128() % 999_999_999) as u32 + 1;
-    let x12 = build_270(client, query, &trace, control)?;
-    let mut request = client.envelope(
-        payload_type::ELIGIBILITY_REQUEST,
-        ProcessingMode::RealTime,
-        x12,
-    );
-    request.payload_id = id.to_string();
-    let answer = client.send(&request).await?;
+    let (answer, trace) = client
+        .send_keyed(payload_type::ELIGIBILITY_REQUEST, id, |trace, control| {
+            build_270(client, query, trace, control)
+        })
+        .await?;
     let mut result = read_271(answer.payload.as_bytes(), &trace, query.dependent.is_some())?;
     result.payload_id = answer.payload_id;
     Ok(result)

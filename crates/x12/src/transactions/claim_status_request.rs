@@ -1,7 +1,7 @@
 //! Builds a 276 claim status request (005010X212) from typed input: what
 //! billing sends to ask a payer where a claim it was sent stands.
 
-use super::common::{check, is_date, npi_is_valid, Amount};
+use super::common::{check, is_date, required, Amount, InquiryHeader};
 use crate::error::Error;
 use crate::segment::Values;
 use crate::syntax::Delimiters;
@@ -63,10 +63,6 @@ pub struct ClaimStatusInquiry {
     pub service_to: String,
 }
 
-fn required(what: &str, v: &str) -> Result<(), Error> {
-    check(!v.trim().is_empty(), what, v, "must not be empty")
-}
-
 fn gender_ok(g: &Option<String>) -> Result<(), Error> {
     match g {
         Some(g) => check(
@@ -81,30 +77,18 @@ fn gender_ok(g: &Option<String>) -> Result<(), Error> {
 
 impl ClaimStatusInquiry {
     fn check(&self) -> Result<(), Error> {
-        required("the reference", &self.reference)?;
-        check(
-            is_date(&self.date),
-            "the date",
-            &self.date,
-            "must be CCYYMMDD",
-        )?;
-        check(
-            self.time.len() == 4 && self.time.bytes().all(|b| b.is_ascii_digit()),
-            "the time",
-            &self.time,
-            "must be HHMM",
-        )?;
-        required("the payer name", &self.payer_name)?;
-        required("the payer id", &self.payer_id)?;
+        InquiryHeader {
+            reference: &self.reference,
+            date: &self.date,
+            time: &self.time,
+            payer_name: &self.payer_name,
+            payer_id: &self.payer_id,
+            provider_name: &self.provider_name,
+            provider_npi: &self.provider_npi,
+        }
+        .check()?;
         required("the information receiver's name", &self.receiver_name)?;
         required("the information receiver's id", &self.receiver_id)?;
-        required("the provider name", &self.provider_name)?;
-        check(
-            npi_is_valid(&self.provider_npi),
-            "the provider NPI",
-            &self.provider_npi,
-            "is not a valid NPI (10 digits with a check digit)",
-        )?;
         required("the member id", &self.member_id)?;
         required("the subscriber's last name", &self.subscriber_last_name)?;
         required("the trace number", &self.trace_number)?;

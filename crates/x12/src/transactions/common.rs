@@ -298,3 +298,46 @@ pub fn check(ok: bool, what: &str, value: &str, rule: &str) -> Result<(), Error>
 pub fn is_date(v: &str) -> bool {
     v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit())
 }
+
+pub fn required(what: &str, v: &str) -> Result<(), Error> {
+    check(!v.trim().is_empty(), what, v, "must not be empty")
+}
+
+/// What every real-time inquiry (270, 276) starts with: its reference
+/// (BHT03), date and time, the payer, and the provider asking.
+pub struct InquiryHeader<'a> {
+    pub reference: &'a str,
+    pub date: &'a str,
+    pub time: &'a str,
+    pub payer_name: &'a str,
+    pub payer_id: &'a str,
+    pub provider_name: &'a str,
+    pub provider_npi: &'a str,
+}
+
+impl InquiryHeader<'_> {
+    pub fn check(&self) -> Result<(), Error> {
+        required("the reference", self.reference)?;
+        check(
+            is_date(self.date),
+            "the date",
+            self.date,
+            "must be CCYYMMDD",
+        )?;
+        check(
+            self.time.len() == 4 && self.time.bytes().all(|b| b.is_ascii_digit()),
+            "the time",
+            self.time,
+            "must be HHMM",
+        )?;
+        required("the payer name", self.payer_name)?;
+        required("the payer id", self.payer_id)?;
+        required("the provider name", self.provider_name)?;
+        check(
+            npi_is_valid(self.provider_npi),
+            "the provider NPI",
+            self.provider_npi,
+            "is not a valid NPI (10 digits with a check digit)",
+        )
+    }
+}

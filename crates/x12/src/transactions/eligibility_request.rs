@@ -1,7 +1,7 @@
 //! Builds a 270 eligibility inquiry (005010X279A1) from typed input: what
 //! check-in sends to ask a payer about a patient's coverage.
 
-use super::common::{check, is_date, npi_is_valid};
+use super::common::{check, is_date, required, InquiryHeader};
 use crate::error::Error;
 use crate::segment::Values;
 use crate::syntax::Delimiters;
@@ -45,34 +45,18 @@ pub struct EligibilityInquiry {
     pub service_types: Vec<String>,
 }
 
-fn required(what: &str, v: &str) -> Result<(), Error> {
-    check(!v.trim().is_empty(), what, v, "must not be empty")
-}
-
 impl EligibilityInquiry {
     fn check(&self) -> Result<(), Error> {
-        required("the reference", &self.reference)?;
-        check(
-            is_date(&self.date),
-            "the date",
-            &self.date,
-            "must be CCYYMMDD",
-        )?;
-        check(
-            self.time.len() == 4 && self.time.bytes().all(|b| b.is_ascii_digit()),
-            "the time",
-            &self.time,
-            "must be HHMM",
-        )?;
-        required("the payer name", &self.payer_name)?;
-        required("the payer id", &self.payer_id)?;
-        required("the provider name", &self.provider_name)?;
-        check(
-            npi_is_valid(&self.provider_npi),
-            "the provider NPI",
-            &self.provider_npi,
-            "is not a valid NPI (10 digits with a check digit)",
-        )?;
+        InquiryHeader {
+            reference: &self.reference,
+            date: &self.date,
+            time: &self.time,
+            payer_name: &self.payer_name,
+            payer_id: &self.payer_id,
+            provider_name: &self.provider_name,
+            provider_npi: &self.provider_npi,
+        }
+        .check()?;
         required("the trace number", &self.trace_number)?;
         check(
             self.trace_originator.len() == 10
