@@ -516,8 +516,8 @@ impl Run {
         )
         .map_err(|e| e.to_string())?;
         let mut pending: Vec<f32> = Vec::new();
+        // Segments saved so far; the finished transcript repeats them all.
         let mut stored = 0usize;
-        let mut segments: Vec<Segment> = Vec::new();
         let save_every = (SAVE_EVERY_SECS * f64::from(clinicdesk_scribe::SAMPLE_RATE)) as usize;
         let mut failure = None;
         loop {
@@ -529,16 +529,16 @@ impl Run {
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
-            for e in live.events().try_iter() {
-                if let Event::Segment(s) = e {
-                    segments.push(s);
-                }
-            }
-            if stored < segments.len() {
-                let new = segments[stored..].to_vec();
-                self.save_segments(&new)?;
-                stored = segments.len();
-            }
+            let new: Vec<Segment> = live
+                .events()
+                .try_iter()
+                .filter_map(|e| match e {
+                    Event::Segment(s) => Some(s),
+                    Event::Progress(_) => None,
+                })
+                .collect();
+            self.save_segments(&new)?;
+            stored += new.len();
             if pending.len() >= save_every {
                 self.save_audio(&std::mem::take(&mut pending))?;
             }
@@ -583,7 +583,7 @@ impl Run {
         bytes: Vec<u8>,
         name: &str,
     ) -> std::result::Result<(), String> {
-        let audio = load_audio_bytes(bytes, name).map_err(|e| format!("{e}"))?;
+        let audio = load_audio_bytes(bytes, name).map_err(|e| e.to_string())?;
         if audio.duration_secs() > MAX_IMPORT_SECS {
             return Err(format!(
                 "{name} is {:.0} minutes long; recordings of at most {:.0} minutes can be transcribed",

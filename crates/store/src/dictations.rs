@@ -163,15 +163,30 @@ fn read_row(r: &rusqlite::Row, now: i64) -> rusqlite::Result<Dictation> {
     })
 }
 
+/// The dictation's row alone: no text, no audio length.
+fn load_row(conn: &rusqlite::Connection, id: &str) -> Result<Dictation> {
+    conn.query_row(
+        &format!("SELECT {COLS} FROM dictations WHERE id = ?1"),
+        [id],
+        |r| read_row(r, now_seconds()),
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::not_found("dictation", id))
+}
+
+/// Seconds of audio kept for a dictation.
+fn audio_secs(conn: &rusqlite::Connection, id: &str) -> Result<f64> {
+    let bytes: i64 = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(length(pcm)), 0) FROM dictation_audio WHERE dictation_id = ?1",
+        )?
+        .query_row([id], |r| r.get(0))?;
+    Ok(bytes as f64 / 2.0 / f64::from(SAMPLE_RATE))
+}
+
+/// The whole dictation: its row, text and audio length.
 fn load(conn: &rusqlite::Connection, id: &str) -> Result<Dictation> {
-    let mut d = conn
-        .query_row(
-            &format!("SELECT {COLS} FROM dictations WHERE id = ?1"),
-            [id],
-            |r| read_row(r, now_seconds()),
-        )
-        .optional()?
-        .ok_or_else(|| StoreError::not_found("dictation", id))?;
+    let mut d = load_row(conn, id)?;
     d.segments = conn
         .prepare_cached(
             "SELECT start_secs, end_secs, text FROM dictation_segments WHERE dictation_id = ?1 ORDER BY seq",
@@ -191,18 +206,15 @@ fn load(conn: &rusqlite::Connection, id: &str) -> Result<Dictation> {
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    let bytes: i64 = conn
-        .prepare_cached(
-            "SELECT coalesce(sum(length(pcm)), 0) FROM dictation_audio WHERE dictation_id = ?1",
-        )?
-        .query_row([id], |r| r.get(0))?;
-    d.audio_secs = bytes as f64 / 2.0 / f64::from(SAMPLE_RATE);
+    d.audio_secs = audio_secs(conn, id)?;
     Ok(d)
 }
 
 /// Only the physician who recorded a dictation adds to it or changes it.
+/// The row alone: called for every piece of audio and text, it does not
+/// read back the text and audio already saved.
 fn own(tx: &Tx, id: &str) -> Result<Dictation> {
-    let d = load(tx.conn(), id)?;
+    let d = load_row(tx.conn(), id)?;
     if d.recorded_by != tx.session().user_id {
         return Err(StoreError::invalid(
             "this dictation was recorded by someone else",
@@ -305,7 +317,7 @@ impl Store {
                 )?
                 .execute((id, to_pcm(samples)))?;
             heartbeat(tx, id)?;
-            Ok(d.audio_secs + samples.len() as f64 / f64::from(SAMPLE_RATE))
+            audio_secs(tx.conn(), id)
         })
     }
 
@@ -391,7 +403,7 @@ impl Store {
                     )))
                 }
             }
-            if d.audio_removed_at.is_some() || d.audio_secs == 0.0 {
+            if d.audio_removed_at.is_some() || audio_secs(tx.conn(), id)? == 0.0 {
                 return Err(StoreError::invalid(
                     "no audio of this dictation is kept, so it cannot be transcribed again",
                 ));
