@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 pub(crate) type DeskState = Mutex<Desk>;
-type Answer<T> = Result<T, DeskError>;
+pub(crate) type Answer<T> = Result<T, DeskError>;
 
 /// A command that panicked while holding the lock must not lock everyone
 /// out: the desk's state is still consistent (every store write is one

@@ -2,12 +2,10 @@
 //! lock), so recording and transcribing never hold up other screens; each
 //! command takes the logged-in user from the desk and hands over.
 
-use crate::commands::{desk, DeskState};
-use clinicdesk_desktop::{self as desktop, DeskError, Scribe, ScribeUpdate};
+use crate::commands::{desk, Answer, DeskState};
+use clinicdesk_desktop::{self as desktop, Scribe, ScribeUpdate};
 use clinicdesk_store::{AudioRetention, Dictation};
 use tauri::{AppHandle, Emitter, Runtime, State};
-
-type Answer<T> = Result<T, DeskError>;
 
 /// Every change of the dictation in progress goes to the screens as a
 /// `scribe` event; a finished one also refreshes them (a new transcript).

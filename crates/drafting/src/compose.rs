@@ -131,11 +131,7 @@ pub fn draft(transcript: &str, style: Style, terms: &dyn Terminology) -> Draft {
         Layout::Soap => {
             let join = |v: Vec<String>| match style.detail {
                 Detail::Detailed => v.join(" "),
-                Detail::Concise => v
-                    .iter()
-                    .map(|l| format!("- {l}"))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
+                Detail::Concise => bulleted(&v),
             };
             d.subjective = join(lines(Section::Subjective));
             d.objective = join(lines(Section::Objective));

@@ -770,20 +770,42 @@ impl Store {
             return Ok(claim);
         }
         let status = if accepted { "accepted" } else { "rejected" };
+        self.record_payer_answer(
+            session,
+            &claim,
+            status,
+            detail,
+            payer_claim_number,
+            ("ack", "277CA"),
+        )
+    }
+
+    /// Writes a payer's answer about a claim (its status, the answer in
+    /// words, the payer's claim number when given) and audits it as
+    /// `(action, transaction set it came in)`.
+    fn record_payer_answer(
+        &mut self,
+        session: &Session,
+        claim: &Claim,
+        status: &str,
+        detail: &str,
+        payer_claim_number: Option<&str>,
+        (action, set): (&'static str, &str),
+    ) -> Result<Claim> {
         self.write(session, |tx| {
             let mut f = vec![("status", text(status)), ("status_detail", text(detail))];
             if let Some(n) = payer_claim_number {
                 f.push(("payer_claim_number", text(n)));
             }
-            tx.update("claims", claim_id, f)?;
+            tx.update("claims", &claim.id, f)?;
             tx.audit(
-                Entry::new("claim", "ack")
+                Entry::new("claim", action)
                     .patient(&claim.patient_id)
-                    .record(claim_id)
-                    .detail(format!("277CA {status}: {detail}")),
+                    .record(&claim.id)
+                    .detail(format!("{set} {status}: {detail}")),
             )
         })?;
-        self.claim(session, claim_id)
+        self.claim(session, &claim.id)
     }
 
     /// A claim status request (276) about to leave for `connection`:
@@ -828,20 +850,14 @@ impl Store {
         if !matches!(claim.status.as_str(), "submitted" | "accepted") {
             return Ok(claim);
         }
-        self.write(session, |tx| {
-            let mut f = vec![("status", text(status)), ("status_detail", text(detail))];
-            if let Some(n) = payer_claim_number {
-                f.push(("payer_claim_number", text(n)));
-            }
-            tx.update("claims", claim_id, f)?;
-            tx.audit(
-                Entry::new("claim", "status")
-                    .patient(&claim.patient_id)
-                    .record(claim_id)
-                    .detail(format!("277 {status}: {detail}")),
-            )
-        })?;
-        self.claim(session, claim_id)
+        self.record_payer_answer(
+            session,
+            &claim,
+            status,
+            detail,
+            payer_claim_number,
+            ("status", "277"),
+        )
     }
 
     /// Posts one claim payment of an 835. Posting the same payment twice
@@ -1123,10 +1139,6 @@ impl Store {
             return Ok(Vec::new());
         }
         let code = normalize_icd10(q);
-        let words: Vec<String> = q
-            .split_whitespace()
-            .map(|w| format!("%{}%", w.to_lowercase()))
-            .collect();
         let mut out: Vec<(String, bool, String)> = self
             .conn()
             .prepare_cached(
@@ -1135,26 +1147,11 @@ impl Store {
             )?
             .query_map((&code, limit as i64), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        if out.len() < limit && !words.is_empty() {
-            let mut sql = String::from(
-                "SELECT code, billable, description FROM icd10cm_codes WHERE billable = 1",
-            );
-            for i in 0..words.len() {
-                sql.push_str(&format!(" AND lower(description) LIKE ?{}", i + 1));
-            }
-            sql.push_str(&format!(
-                " ORDER BY length(description), code LIMIT {}",
-                limit - out.len()
-            ));
-            let mut stmt = self.conn().prepare(&sql)?;
-            let params: Vec<&dyn rusqlite::ToSql> =
-                words.iter().map(|w| w as &dyn rusqlite::ToSql).collect();
-            let more = stmt
-                .query_map(params.as_slice(), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<Vec<(String, bool, String)>>>()?;
-            for m in more {
-                if !out.iter().any(|o| o.0 == m.0) {
-                    out.push(m);
+        if out.len() < limit {
+            let words: Vec<&str> = q.split_whitespace().collect();
+            for (code, description) in self.icd10cm_with_words(&words, limit - out.len())? {
+                if !out.iter().any(|o| o.0 == code) {
+                    out.push((code, true, description));
                 }
             }
         }

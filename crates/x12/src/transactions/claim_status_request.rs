@@ -76,7 +76,7 @@ fn gender_ok(g: &Option<String>) -> Result<(), Error> {
 }
 
 impl ClaimStatusInquiry {
-    fn check(&self) -> Result<(), Error> {
+    fn header(&self) -> InquiryHeader<'_> {
         InquiryHeader {
             reference: &self.reference,
             date: &self.date,
@@ -86,7 +86,10 @@ impl ClaimStatusInquiry {
             provider_name: &self.provider_name,
             provider_npi: &self.provider_npi,
         }
-        .check()?;
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        self.header().check()?;
         required("the information receiver's name", &self.receiver_name)?;
         required("the information receiver's id", &self.receiver_id)?;
         required("the member id", &self.member_id)?;
@@ -155,20 +158,8 @@ impl ClaimStatusInquiry {
     pub fn body(&self) -> Result<Vec<Values>, Error> {
         self.check()?;
         let dependent = self.dependent.is_some();
-        let mut out = vec![
-            Values::new("BHT").els(&["0010", "13", &self.reference, &self.date, &self.time]),
-            Values::new("HL").els(&["1", "", "20", "1"]),
-            Values::new("NM1").els(&[
-                "PR",
-                "2",
-                &self.payer_name,
-                "",
-                "",
-                "",
-                "",
-                "PI",
-                &self.payer_id,
-            ]),
+        let mut out = self.header().opening("0010");
+        out.extend([
             Values::new("HL").els(&["2", "1", "21", "1"]),
             Values::new("NM1").els(&[
                 "41",
@@ -194,7 +185,7 @@ impl ClaimStatusInquiry {
                 &self.provider_npi,
             ]),
             Values::new("HL").els(&["4", "3", "22", if dependent { "1" } else { "0" }]),
-        ];
+        ]);
         if !dependent {
             out.push(
                 Values::new("DMG")

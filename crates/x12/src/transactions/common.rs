@@ -316,6 +316,27 @@ pub struct InquiryHeader<'a> {
 }
 
 impl InquiryHeader<'_> {
+    /// BHT (with its structure code, "0022" for a 270, "0010" for a 276),
+    /// then the payer's level: HL*1**20*1 and NM1*PR.
+    pub fn opening(&self, structure: &str) -> Vec<crate::segment::Values> {
+        use crate::segment::Values;
+        vec![
+            Values::new("BHT").els(&[structure, "13", self.reference, self.date, self.time]),
+            Values::new("HL").els(&["1", "", "20", "1"]),
+            Values::new("NM1").els(&[
+                "PR",
+                "2",
+                self.payer_name,
+                "",
+                "",
+                "",
+                "",
+                "PI",
+                self.payer_id,
+            ]),
+        ]
+    }
+
     pub fn check(&self) -> Result<(), Error> {
         required("the reference", self.reference)?;
         check(

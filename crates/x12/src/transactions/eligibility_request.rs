@@ -46,7 +46,7 @@ pub struct EligibilityInquiry {
 }
 
 impl EligibilityInquiry {
-    fn check(&self) -> Result<(), Error> {
+    fn header(&self) -> InquiryHeader<'_> {
         InquiryHeader {
             reference: &self.reference,
             date: &self.date,
@@ -56,7 +56,10 @@ impl EligibilityInquiry {
             provider_name: &self.provider_name,
             provider_npi: &self.provider_npi,
         }
-        .check()?;
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        self.header().check()?;
         required("the trace number", &self.trace_number)?;
         check(
             self.trace_originator.len() == 10
@@ -106,20 +109,8 @@ impl EligibilityInquiry {
             Some(f) => ("1", f.as_str()),
             None => ("2", ""),
         };
-        let mut out = vec![
-            Values::new("BHT").els(&["0022", "13", &self.reference, &self.date, &self.time]),
-            Values::new("HL").els(&["1", "", "20", "1"]),
-            Values::new("NM1").els(&[
-                "PR",
-                "2",
-                &self.payer_name,
-                "",
-                "",
-                "",
-                "",
-                "PI",
-                &self.payer_id,
-            ]),
+        let mut out = self.header().opening("0022");
+        out.extend([
             Values::new("HL").els(&["2", "1", "21", "1"]),
             Values::new("NM1").els(&[
                 "1P",
@@ -145,7 +136,7 @@ impl EligibilityInquiry {
                 "MI",
                 &self.member_id,
             ]),
-        ];
+        ]);
         if let Some(dob) = &self.birth_date {
             out.push(
                 Values::new("DMG")
