@@ -2,9 +2,11 @@
 //! switching the calendar's day takes to render with 6 providers and 40
 //! appointments each, how much memory the app holds after a scripted day
 //! at the front desk and in the exam room, and, given a recording, how
-//! quickly typing in the note shows while that recording is transcribed.
+//! quickly typing in the note shows while that recording is transcribed,
+//! and, given a CT series, how fast the viewer scrolls through it.
 //!
-//! Usage: window-bench --app PATH [--runs N] [--dictation FILE.wav]. Needs
+//! Usage: window-bench --app PATH [--runs N] [--dictation FILE.wav]
+//! [--ct-series DIR]. Needs
 //! a display (Xvfb), tauri-driver and WebKitWebDriver, and a keychain; the
 //! dictation figure needs the speech model (CLINICDESK_MODEL).
 
@@ -343,6 +345,99 @@ fn dictation_responsiveness(s: &Session, recording: &Path) {
     );
 }
 
+/// Steps the viewer `n` images with `key`, each press as soon as the image
+/// before is painted; milliseconds for all of them.
+const SCROLL: &str = r#"
+const [key, n, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const v = document.querySelector('[data-testid=image-viewer]');
+const t0 = performance.now();
+let left = n;
+function press() {
+  if (left === 0) { done(performance.now() - t0); return; }
+  left--;
+  const before = Number(v.dataset.painted);
+  v.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+  (function wait() {
+    if (Number(v.dataset.painted) > before) { requestAnimationFrame(press); return; }
+    if (performance.now() - t0 > 120000) { done(-1); return; }
+    requestAnimationFrame(wait);
+  })();
+}
+press();
+"#;
+
+/// Imports the CT series `dir` through the app, opens it, and scrolls it
+/// through once cold (each image fetched from the encrypted store as it is
+/// needed, the look-ahead running) and once back up from the viewer's
+/// cache; then plays it in cine at 60 images a second.
+fn viewer_scrolling(s: &Session, dir: &Path) {
+    js_click(s, "[data-testid=nav-images]");
+    s.find("[data-testid=images-screen]");
+    let t = std::time::Instant::now();
+    let started = s.script_async(
+        r#"const [path, done] = [arguments[0], arguments[arguments.length - 1]];
+           window.__TAURI_INTERNALS__.invoke('import_images', { input: { paths: [path] } })
+             .then(() => done('ok'), (e) => done(JSON.stringify(e)));"#,
+        json!([dir.display().to_string()]),
+    );
+    assert_eq!(started, json!("ok"), "the import did not start: {started}");
+    s.wait_text("[data-testid=import-progress]", "Imported");
+    let imported = t.elapsed().as_secs_f64();
+    js_click(s, "[data-testid=open-study]");
+    let viewer = s.find("[data-testid=image-viewer]");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let count = loop {
+        let n: usize = s
+            .attr(&viewer, "data-count")
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        if n > 0 && s.attr(&viewer, "data-painted").as_deref() != Some("0") {
+            break n;
+        }
+        assert!(std::time::Instant::now() < until, "the series never showed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let steps = count - 1;
+    // In runs of 25, each within WebDriver's script time-out.
+    let pass = |key: &str| -> f64 {
+        let mut total = 0.0;
+        let mut left = steps;
+        while left > 0 {
+            let n = left.min(25);
+            let ms = s
+                .script_async(SCROLL, json!([key, n]))
+                .as_f64()
+                .unwrap_or(-1.0);
+            assert!(ms > 0.0, "scrolling stalled");
+            total += ms;
+            left -= n;
+        }
+        total
+    };
+    let cold = pass("ArrowDown");
+    let warm = pass("ArrowUp");
+    s.script(
+        r#"const sel = document.querySelector('select[aria-label="Cine speed"]');
+           sel.value = '60'; sel.dispatchEvent(new Event('change', { bubbles: true }));"#,
+        json!([]),
+    );
+    js_click(s, "[data-testid=cine]");
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    let cine = s
+        .attr(&s.find("[data-testid=image-viewer]"), "data-cine-fps")
+        .unwrap_or_default();
+    js_click(s, "[data-testid=cine]");
+    println!("viewer: {count}-image CT series (512×512, 16-bit), imported through the app in {imported:.1} s");
+    println!(
+        "  scrolling, each image painted before the next key: first pass {:.1} images/s ({:.1} ms each), again from the cache {:.1} images/s ({:.1} ms each)",
+        steps as f64 * 1000.0 / cold,
+        cold / steps as f64,
+        steps as f64 * 1000.0 / warm,
+        warm / steps as f64
+    );
+    println!("  cine asked for 60 images/s: shows {cine} images/s");
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -350,14 +445,15 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let (mut app, mut runs, mut dictation) = (None, 20usize, None);
+    let (mut app, mut runs, mut dictation, mut ct) = (None, 20usize, None, None);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--app" => app = args.next().map(PathBuf::from),
             "--runs" => runs = args.next().and_then(|r| r.parse().ok()).unwrap_or(runs),
             "--dictation" => dictation = args.next().map(PathBuf::from),
+            "--ct-series" => ct = args.next().map(PathBuf::from),
             other => panic!(
-                "unknown argument {other}; usage: window-bench --app PATH [--runs N] [--dictation FILE.wav]"
+                "unknown argument {other}; usage: window-bench --app PATH [--runs N] [--dictation FILE.wav] [--ct-series DIR]"
             ),
         }
     }
@@ -507,6 +603,10 @@ fn main() {
         pss / 1024,
         n.saturating_sub(1)
     );
+
+    if let Some(dir) = ct.as_deref() {
+        viewer_scrolling(&s, dir);
+    }
 
     // Last, as it loads the speech model: typing during a transcription.
     if let Some(recording) = dictation.as_deref() {

@@ -226,3 +226,128 @@ fn dictation_commands_answer_through_ipc_and_enforce_roles() {
     let refused = invoke(&w, "stop_dictation", json!({})).unwrap_err();
     assert_eq!(refused["kind"], "not-found");
 }
+
+#[test]
+fn images_import_in_the_background_and_frames_arrive_as_raw_bytes() {
+    let ct = std::env::var_os("CLINICDESK_TEST_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fetched")
+        })
+        .join("pydicom/CT_small.dcm");
+    if !ct.is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing (required under CI)",
+            ct.display()
+        );
+        eprintln!("skipped: run scripts/fetch-dicom-data.sh");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = window(dir.path());
+    invoke(&w, "create_clinic", new_clinic()).unwrap();
+    let doctor = json!({ "input": {
+        "username": "drhale", "display_name": "Dr Rowan Hale", "role": "physician", "password": PASSWORD
+    }});
+    invoke(&w, "add_user", doctor).unwrap();
+    invoke(&w, "lock", json!({})).unwrap();
+    invoke(
+        &w,
+        "login",
+        json!({ "input": { "username": "drhale", "password": PASSWORD } }),
+    )
+    .unwrap();
+
+    let started = invoke(
+        &w,
+        "import_images",
+        json!({ "input": { "paths": [ct.display().to_string()] } }),
+    )
+    .unwrap();
+    assert_eq!(started["source"], "files");
+    let start = std::time::Instant::now();
+    let done = loop {
+        let u = invoke(&w, "image_import_status", json!({})).unwrap();
+        if u["finished"] == true {
+            break u;
+        }
+        assert!(start.elapsed().as_secs() < 60, "the import never finished");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(done["report"]["imported"], 1, "{done}");
+
+    let studies = invoke(
+        &w,
+        "imaging_studies",
+        json!({ "input": { "waiting": true } }),
+    )
+    .unwrap();
+    let study_uid = studies[0]["study_uid"].clone();
+    let study = invoke(
+        &w,
+        "imaging_study",
+        json!({ "input": { "study_uid": study_uid } }),
+    )
+    .unwrap();
+    let series_uid = study["series"][0]["series_uid"].clone();
+    assert_eq!(study["annotations"], json!([]));
+    let uids = invoke(
+        &w,
+        "open_series",
+        json!({ "input": { "series_uid": series_uid } }),
+    )
+    .unwrap();
+    let frame = tauri::test::get_ipc_response(
+        &w,
+        InvokeRequest {
+            cmd: "viewer_frame".into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().expect("a url"),
+            body: tauri::ipc::InvokeBody::Json(json!({ "input": {
+                "series_uid": series_uid, "sop_instance_uid": uids[0], "frame": 0
+            }})),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .unwrap();
+    let tauri::ipc::InvokeResponseBody::Raw(bytes) = frame else {
+        panic!("a frame is raw bytes, not JSON");
+    };
+    let len = u32::from_le_bytes(bytes[..4].try_into().unwrap()) as usize;
+    let header: Value = serde_json::from_slice(&bytes[4..4 + len]).unwrap();
+    assert_eq!(header["format"], "i16");
+    assert_eq!(bytes.len() - 4 - len, 128 * 128 * 2);
+
+    let refused = invoke(
+        &w,
+        "add_annotation",
+        json!({ "input": { "sop_instance_uid": uids[0], "kind": "circle", "points": [[1, 1]] } }),
+    )
+    .unwrap_err();
+    assert!(refused.to_string().contains("circle"), "{refused}");
+    let refused = invoke(
+        &w,
+        "add_annotation",
+        json!({ "input": { "sop_instance_uid": uids[0], "kind": "distance", "points": [[1, 1], [500, 1]] } }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["kind"], "invalid", "{refused}");
+    let saved = invoke(
+        &w,
+        "add_annotation",
+        json!({ "input": { "sop_instance_uid": uids[0], "kind": "text", "points": [[64, 64]], "label": "nodule" } }),
+    )
+    .unwrap();
+    assert_eq!(saved["label"], "nodule");
+    invoke(&w, "lock", json!({})).unwrap();
+    let refused = invoke(
+        &w,
+        "viewer_frame",
+        json!({ "input": { "series_uid": series_uid, "sop_instance_uid": uids[0] } }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["kind"], "locked");
+}

@@ -193,6 +193,13 @@ read!(verify_audit() -> clinicdesk_store::Verification = verify_audit);
 read!(update_settings() -> desktop::UpdateSettings = update_settings);
 read!(set_update_source(desktop::UpdateSourceInput) -> desktop::UpdateSettings = set_update_source);
 
+read!(imaging_studies(desktop::StudiesInput) -> Vec<clinicdesk_store::imaging::StudySummary> = imaging_studies);
+read!(imaging_study(desktop::StudyRef) -> desktop::StudyView = imaging_study);
+read!(annotations(desktop::StudyRef) -> Vec<clinicdesk_store::Annotation> = annotations);
+read!(confirm_study(desktop::ConfirmStudyInput) -> clinicdesk_store::imaging::StudySummary = confirm_study);
+write!(add_annotation(clinicdesk_store::NewAnnotation) -> clinicdesk_store::Annotation = add_annotation);
+write!(remove_annotation(desktop::AnnotationRef) -> () = remove_annotation);
+
 /// Saves the filtered audit report as CSV in the user's Documents folder
 /// (the data folder when there is none).
 #[tauri::command(async)]
@@ -280,5 +287,20 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         crate::scribe::draft_from_dictation,
         crate::scribe::audio_retention,
         crate::scribe::set_audio_retention,
+        imaging_studies,
+        imaging_study,
+        annotations,
+        confirm_study,
+        add_annotation,
+        remove_annotation,
+        crate::imaging::open_series,
+        crate::imaging::viewer_frame,
+        crate::imaging::series_thumbnail,
+        crate::imaging::image_tags,
+        crate::imaging::export_image,
+        crate::imaging::import_images,
+        crate::imaging::image_import_status,
+        crate::imaging::search_pacs,
+        crate::imaging::retrieve_study,
     ]
 }

@@ -9,6 +9,7 @@
 #[cfg(test)]
 mod command_tests;
 mod commands;
+mod imaging;
 mod scribe;
 mod updates;
 
@@ -19,7 +20,7 @@ pub use clinicdesk_fhir as fhir;
 pub use clinicdesk_keys as keys;
 pub use clinicdesk_store as store;
 
-use clinicdesk_desktop::{Desk, EligibilityWorker, Scribe, SyncWorker};
+use clinicdesk_desktop::{Desk, EligibilityWorker, Scribe, SyncWorker, Viewer};
 use clinicdesk_keys::Keychain;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -44,10 +45,13 @@ pub fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::
     // Managed before set-up, so its commands work on every runtime; the
     // window's events are wired in once the app exists.
     let scribe = Scribe::new(&dir, unlock.clone(), |_| {});
+    let viewer = Viewer::new(&dir, unlock.clone(), keychain.clone());
     builder
         .plugin(tauri_plugin_updater::Builder::new().build())
+        .plugin(tauri_plugin_dialog::init())
         .manage(Mutex::new(desk))
         .manage(scribe)
+        .manage(viewer)
         .manage(updates::Updates::default())
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -59,6 +63,10 @@ pub fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::
             app.state::<Scribe>().set_notify({
                 let handle = handle.clone();
                 move |update| scribe::notify(&handle, update)
+            });
+            app.state::<Viewer>().set_notify({
+                let handle = handle.clone();
+                move |update| imaging::notify(&handle, update)
             });
             let worker = SyncWorker::start(&dir, unlock, move || commands::synced(&handle));
             app.manage(worker);

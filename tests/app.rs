@@ -208,3 +208,101 @@ fn a_clinic_day_in_the_window() {
     s.wait_text("[data-testid=lock-reason]", "1 minute");
     s.screenshot(&shots.join("11-locked-after-idle.png"));
 }
+
+/// The CT series scripts/make-ct-series.sh makes for the viewer's test.
+fn ct_series() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("CLINICDESK_TEST_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fetched"))
+        .join("ct-series-40");
+    if dir.join(".made").is_file() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is missing (required under CI); run scripts/make-ct-series.sh 40",
+        dir.display()
+    );
+    eprintln!("skipped: run scripts/make-ct-series.sh 40");
+    None
+}
+
+/// Images in the window: a disc's folder imported with progress, the study
+/// confirmed for the clinic's patient, opened in the viewer, scrolled,
+/// measured in millimetres, and its tags browsed.
+#[test]
+fn images_in_the_window() {
+    let Some(series) = ct_series() else { return };
+    let data = tempfile::tempdir().unwrap();
+    open_all_day(data.path(), morning_zone(), Keychain::default(), PASSWORD).unwrap();
+    let mrn = {
+        let mut store = Store::open(data.path(), &Unlock::default()).unwrap();
+        let admin = store.login("admin", PASSWORD).unwrap();
+        store
+            .add_patient(
+                &admin,
+                &clinicdesk_store::PatientInput {
+                    given_name: "Ada".into(),
+                    family_name: "Lovelace".into(),
+                    birth_date: "1960-12-01".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .mrn
+    };
+    let Some(driver) = driver(data.path()) else {
+        return;
+    };
+    let shots = screenshots();
+    let s = Session::start(&driver.url, app());
+    login(&s, "drhale");
+    s.click("[data-testid=nav-images]");
+    s.find("[data-testid=images-screen]");
+    // What dropping the folder on the window does.
+    let started = s.script_async(
+        r#"const [path, done] = [arguments[0], arguments[arguments.length - 1]];
+           window.__TAURI_INTERNALS__.invoke('import_images', { input: { paths: [path] } })
+             .then(() => done('ok'), (e) => done(JSON.stringify(e)));"#,
+        serde_json::json!([series.display().to_string()]),
+    );
+    assert_eq!(started, serde_json::json!("ok"), "{started}");
+    s.wait_text(
+        "[data-testid=import-progress]",
+        "Imported 40 images in 1 study",
+    );
+    s.wait_text("[data-testid=study-list]", "Needs confirmation");
+    s.screenshot(&shots.join("12-images.png"));
+    s.click("[data-testid=confirm-patient]");
+    s.fill("[data-testid=confirm-mrn]", &mrn);
+    s.click("[data-testid=confirm-submit]");
+    s.wait_text("[data-testid=study-list]", "Linked");
+
+    s.click("[data-testid=open-study]");
+    s.find("[data-testid=image-viewer][data-count='40']");
+    s.wait_text("[data-testid=viewer-position]", "Image 1 / 40");
+    s.find("[data-testid=image-viewer]");
+    for _ in 0..3 {
+        s.keys("\u{E015}"); // Arrow down
+    }
+    s.wait_text("[data-testid=viewer-position]", "Image 4 / 40");
+    s.keys("2"); // the lung preset
+    s.click("[data-tool=distance]");
+    // A line across 100 screen pixels of the canvas, as a mouse would draw it.
+    s.script(
+        r#"const c = document.querySelector('[data-testid=image-viewer] canvas');
+           const r = c.getBoundingClientRect();
+           const at = (type, dx) => c.dispatchEvent(new PointerEvent(type, {
+             bubbles: true, pointerId: 1, button: 0, buttons: type === 'pointerup' ? 0 : 1,
+             clientX: r.left + r.width / 2 - 50 + dx, clientY: r.top + r.height / 2 }));
+           at('pointerdown', 0); at('pointermove', 50); at('pointermove', 100); at('pointerup', 100);"#,
+        serde_json::json!([]),
+    );
+    s.wait_text("[data-testid=annotation]", " mm");
+    s.screenshot(&shots.join("13-viewer.png"));
+    s.click("[data-testid=show-tags]");
+    s.wait_text("[data-testid=tag-browser]", "PatientName");
+    s.keys("\u{E00C}"); // Escape
+    s.click("[data-testid=close-viewer]");
+    s.find("[data-testid=study-list]");
+}

@@ -16,11 +16,13 @@ mod eligibility;
 mod eligibility_worker;
 mod error;
 mod frontdesk;
+mod imaging;
 mod inputs;
 mod scribe;
 mod status;
 mod sync_worker;
 mod updates;
+mod viewer;
 mod views;
 
 pub use billing::{
@@ -37,6 +39,7 @@ pub use eligibility::{
 };
 pub use eligibility_worker::{drain_eligibility, Bell, EligibilityWorker};
 pub use error::DeskError;
+pub use imaging::{AnnotationRef, ConfirmStudyInput, StudiesInput, StudyRef, StudyView};
 pub use inputs::*;
 pub use scribe::{
     model_candidates, DictationRef, ImportAudioInput, RecordInput, Scribe, ScribePhase,
@@ -45,6 +48,10 @@ pub use scribe::{
 pub use status::{AppStatus, Can, Home, Phase, SyncStatus};
 pub use sync_worker::SyncWorker;
 pub use updates::{UpdateSettings, UpdateSourceInput};
+pub use viewer::{
+    frame_message, ExportInput, Exported, FrameFormat, FrameHeader, FrameRef, ImportImagesInput,
+    ImportUpdate, PacsSearchInput, RetrieveInput, SeriesRef, Viewer,
+};
 pub use views::*;
 
 pub type Result<T, E = DeskError> = std::result::Result<T, E>;

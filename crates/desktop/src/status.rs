@@ -62,6 +62,10 @@ pub struct Can {
     pub register_patients: bool,
     pub edit_coverage: bool,
     pub bill: bool,
+    pub view_images: bool,
+    pub import_images: bool,
+    pub link_images: bool,
+    pub annotate_images: bool,
 }
 
 impl Can {
@@ -78,6 +82,10 @@ impl Can {
             register_patients: a(Permission::PatientWrite),
             edit_coverage: a(Permission::CoverageWrite),
             bill: a(Permission::Billing),
+            view_images: a(Permission::ImagingRead),
+            import_images: a(Permission::ImagingImport),
+            link_images: a(Permission::ImagingLink),
+            annotate_images: a(Permission::ImagingAnnotate),
         }
     }
 }

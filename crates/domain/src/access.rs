@@ -48,6 +48,8 @@ pub enum Permission {
     ImagingImport,
     /// Deciding which patient a study belongs to when its demographics differ.
     ImagingLink,
+    /// Measuring and annotating images (saved with the study, synced).
+    ImagingAnnotate,
 }
 
 impl Role {
@@ -110,6 +112,7 @@ impl Role {
                     | ImagingRead
                     | ImagingImport
                     | ImagingLink
+                    | ImagingAnnotate
             ),
             Role::Nurse => matches!(
                 p,
@@ -159,7 +162,7 @@ impl Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 24] = [
         Permission::PatientRead,
         Permission::PatientWrite,
         Permission::CoverageRead,
@@ -183,6 +186,7 @@ impl Permission {
         Permission::ImagingRead,
         Permission::ImagingImport,
         Permission::ImagingLink,
+        Permission::ImagingAnnotate,
     ];
 
     /// What the permission lets someone do, in words for an error message.
@@ -212,6 +216,7 @@ impl Permission {
             ImagingRead => "view medical images",
             ImagingImport => "import medical images",
             ImagingLink => "confirm which patient a study belongs to",
+            ImagingAnnotate => "measure and annotate images",
         }
     }
 }
@@ -262,6 +267,8 @@ mod tests {
         assert!(!Role::Biller.allows(Permission::ImagingImport));
         assert!(Role::Admin.allows(Permission::ImagingLink));
         assert!(!Role::Nurse.allows(Permission::ImagingLink));
+        assert!(Role::Physician.allows(Permission::ImagingAnnotate));
+        assert!(!Role::Nurse.allows(Permission::ImagingAnnotate));
     }
 
     #[test]

@@ -93,6 +93,13 @@ pub const SYNCED_TABLES: &[(&str, Permission, Permission)] = &[
     ("claims", Permission::Billing, Permission::Billing),
     ("claim_batches", Permission::Billing, Permission::Billing),
     ("claim_payments", Permission::Billing, Permission::Billing),
+    // Measurements and annotations, keyed by DICOM UIDs: the images stay on
+    // each desktop (and the PACS), what was drawn on them travels.
+    (
+        "imaging_annotations",
+        Permission::ImagingRead,
+        Permission::ImagingAnnotate,
+    ),
 ];
 
 fn entry(table: &str) -> Option<&'static (&'static str, Permission, Permission)> {

@@ -411,7 +411,7 @@ impl Image {
 
     /// Rescale slope and intercept for `frame`: the frame's functional
     /// group, the shared one, or the top level; identity when absent.
-    fn rescale(&self, frame: u32) -> (f64, f64) {
+    pub fn rescale(&self, frame: u32) -> (f64, f64) {
         let seq = tags::PIXEL_VALUE_TRANSFORMATION_SEQUENCE;
         let slope = find_float(&self.obj, frame, seq, tags::RESCALE_SLOPE)
             .filter(|s| *s != 0.0 && s.is_finite())
@@ -420,6 +420,20 @@ impl Image {
             .filter(|s| s.is_finite())
             .unwrap_or(0.0);
         (slope, intercept)
+    }
+
+    /// The file's window (center, width, function) for `frame`: the
+    /// frame's functional group, the shared one, or the top level.
+    pub fn file_window(&self, frame: u32) -> Option<(f64, f64, VoiFunction)> {
+        match self.file_voi(frame)? {
+            Voi::Window(l) => Some((l.center, l.width, l.function)),
+            Voi::Lut(_) => None,
+        }
+    }
+
+    /// Whether the file's own VOI LUT (not a window) maps its values to grey.
+    pub fn has_voi_lut(&self, frame: u32) -> bool {
+        matches!(self.file_voi(frame), Some(Voi::Lut(_)))
     }
 
     /// The file's window for `frame`, else its first VOI LUT.

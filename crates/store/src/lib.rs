@@ -42,6 +42,7 @@ pub mod schedule;
 pub mod sync_state;
 pub mod terminology;
 pub mod updates;
+pub mod viewing;
 pub mod views;
 
 pub use booking::{Appointment, BookingRequest, NextAvailableQuery, OpenTime, RecordedAppointment};
@@ -71,4 +72,5 @@ pub use schedule::{
     TemplateInput,
 };
 pub use sync_state::{SyncProgress, SyncSettings};
+pub use viewing::{Annotation, AnnotationKind, NewAnnotation, SeriesAccess};
 pub use views::{CalendarView, DayView, FlowRow, ProviderDay};

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_claims.sql"),
     migration!(7, "0007_scribe.sql"),
     migration!(8, "0008_imaging.sql"),
+    migration!(9, "0009_imaging_annotations.sql"),
 ];
 
 pub fn latest() -> i64 {

@@ -51,6 +51,7 @@ export interface AppStatus {
     book: boolean; check_in: boolean; room: boolean; write_notes: boolean;
     sign_notes: boolean; manage_users: boolean; read_audit: boolean;
     register_patients: boolean; edit_coverage: boolean; bill: boolean;
+    view_images: boolean; import_images: boolean; link_images: boolean; annotate_images: boolean;
   };
 }
 
@@ -314,6 +315,61 @@ export class AppError extends Error {
   constructor(public kind: string, message: string) { super(message); }
 }
 
+export type LinkState = 'linked' | 'needs-confirmation';
+
+export interface StudySummary {
+  id: string; study_uid: string; link_state: LinkState; link_issues: string[];
+  patient_id: string | null; mrn: string | null; patient_name: string | null;
+  dicom_patient_id: string | null; dicom_patient_name: string | null; dicom_birth_date: string | null;
+  study_date: string | null; study_time: string | null; accession_number: string | null; description: string | null;
+  modalities: string[]; series: number; instances: number; bytes: number; imported_at: number;
+}
+
+export interface InstanceRow {
+  sop_instance_uid: string; sop_class_uid: string; instance_number: number | null; slice_location: number | null;
+  rows: number | null; columns: number | null; frames: number | null; transfer_syntax_uid: string; size: number;
+}
+
+export interface SeriesRow {
+  series_uid: string; modality: string | null; series_number: number | null; description: string | null;
+  instances: InstanceRow[];
+}
+
+export type AnnotationKind = 'distance' | 'angle' | 'roi' | 'arrow' | 'text';
+
+export interface Annotation {
+  id: string; study_uid: string; series_uid: string; sop_instance_uid: string; frame: number;
+  kind: AnnotationKind; points: [number, number][]; label: string;
+  created_by: string; created_by_name: string | null; created_at: number;
+}
+
+export interface NewAnnotation {
+  sop_instance_uid: string; frame: number; kind: AnnotationKind; points: [number, number][]; label: string;
+}
+
+export interface StudyView { study: StudySummary; series: SeriesRow[]; annotations: Annotation[] }
+
+export interface ImportReport {
+  imported: number; already_present: number;
+  failed: { source: string; reason: string }[];
+  skipped: { source: string; reason: string }[];
+  studies: { study_uid: string; link_state: LinkState | null; link_issues: string[]; imported: number; already_present: number; failed: number }[];
+}
+
+/** An image import (files or the PACS) as the `image-import` event reports it. */
+export interface ImportUpdate {
+  source: 'files' | 'pacs'; what: string; phase: 'receiving' | 'reading' | 'storing';
+  done: number; total: number; finished: boolean; report: ImportReport | null; error: string | null;
+}
+
+export interface PacsStudy {
+  study_uid: string; patient_id: string | null; patient_name: string | null; birth_date: string | null;
+  study_date: string | null; accession_number: string | null; description: string | null;
+  modalities: string[]; instances: number | null;
+}
+
+export interface TagEntry { tag: string; vr: string; keyword: string; value: string; depth: number }
+
 export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
@@ -406,6 +462,30 @@ export const api = {
     call<DictationDraft>('draft_from_dictation', { input: { dictation_id, note_id } }),
   audioRetention: () => call<AudioRetention>('audio_retention'),
   setAudioRetention: (retention: AudioRetention) => call<AudioRetention>('set_audio_retention', { input: { retention } }),
+
+  /** Studies on this computer: one patient's (by MRN), or those waiting for confirmation. */
+  imagingStudies: (mrn: string | null, waiting = false) => call<StudySummary[]>('imaging_studies', { input: { mrn, waiting } }),
+  imagingStudy: (study_uid: string) => call<StudyView>('imaging_study', { input: { study_uid } }),
+  annotations: (study_uid: string) => call<Annotation[]>('annotations', { input: { study_uid } }),
+  confirmStudy: (study_uid: string, mrn: string) => call<StudySummary>('confirm_study', { input: { study_uid, mrn } }),
+  addAnnotation: (input: NewAnnotation) => call<Annotation>('add_annotation', { input }),
+  removeAnnotation: (id: string) => call<void>('remove_annotation', { input: { id } }),
+  /** Opens a series for viewing (audited once); returns its images in stacking order. */
+  openSeries: (series_uid: string) => call<string[]>('open_series', { input: { series_uid } }),
+  /** A frame message (lib/viewer.ts parseFrame). */
+  viewerFrame: (series_uid: string, sop_instance_uid: string, frame: number) =>
+    call<ArrayBuffer>('viewer_frame', { input: { series_uid, sop_instance_uid, frame } }),
+  seriesThumbnail: (series_uid: string) => call<ArrayBuffer>('series_thumbnail', { input: { series_uid } }),
+  imageTags: (series_uid: string, sop_instance_uid: string) =>
+    call<TagEntry[]>('image_tags', { input: { series_uid, sop_instance_uid, frame: 0 } }),
+  exportImage: (input: { series_uid: string; sop_instance_uid: string; frame: number; center: number | null; width: number | null; invert: boolean; path: string }) =>
+    call<{ path: string; width: number; height: number }>('export_image', { input }),
+  /** Starts importing files, folders or discs; progress comes as `image-import` events. */
+  importImages: (paths: string[]) => call<ImportUpdate>('import_images', { input: { paths } }),
+  imageImportStatus: () => call<ImportUpdate | null>('image_import_status'),
+  searchPacs: (input: { patient_id: string | null; patient_name: string | null; study_date: string | null; modality: string | null }) =>
+    call<PacsStudy[]>('search_pacs', { input }),
+  retrieveStudy: (study_uid: string) => call<ImportUpdate>('retrieve_study', { input: { study_uid } }),
 
   setPreference: (key: string, value: string) => call<AppStatus>('set_preference', { input: { key, value } }),
 

@@ -2,9 +2,10 @@
 // insurance check answer,
 // `demo-progress` while the demo clinic fills, `update-available` when the
 // background check finds a new version and `update-progress` while one
-// downloads, `scribe` as a dictation records and is transcribed.
+// downloads, `scribe` as a dictation records and is transcribed,
+// `image-import` as images are imported or retrieved from the PACS.
 import { listen } from '@tauri-apps/api/event';
-import type { DemoProgress, ScribeUpdate, UpdateProgress, UpdateState } from './api';
+import type { DemoProgress, ImportUpdate, ScribeUpdate, UpdateProgress, UpdateState } from './api';
 
 export interface StoreChanged { source: 'local' | 'sync' | 'eligibility' }
 
@@ -37,3 +38,4 @@ export const onDemoProgress = (cb: (p: DemoProgress) => void) => subscribe<DemoP
 export const onUpdateAvailable = (cb: (p: UpdateState) => void) => subscribe<UpdateState>('update-available', cb);
 export const onUpdateProgress = (cb: (p: UpdateProgress) => void) => subscribe<UpdateProgress>('update-progress', cb);
 export const onScribe = (cb: (p: ScribeUpdate) => void) => subscribe<ScribeUpdate>('scribe', cb);
+export const onImageImport = (cb: (p: ImportUpdate) => void) => subscribe<ImportUpdate>('image-import', cb);

@@ -5,8 +5,9 @@ import { api, AppError, type AppStatus, type Directory, type Home } from './api'
 import { applyPreferences } from './theme';
 import { todayIn } from './format';
 
-export type ScreenName = 'calendar' | 'flow-board' | 'my-day' | 'audit' | 'users' | 'preferences' | 'encounter' | 'conflicts' | 'billing';
-export interface Route { name: ScreenName; appointmentId?: string; from?: ScreenName }
+export type ScreenName = 'calendar' | 'flow-board' | 'my-day' | 'audit' | 'users' | 'preferences' | 'encounter' | 'conflicts' | 'billing' | 'images';
+/** `mrn`: the images screen opens on that patient's studies. */
+export interface Route { name: ScreenName; appointmentId?: string; from?: ScreenName; mrn?: string }
 
 export interface Toast { id: number; text: string; kind: 'info' | 'error' }
 
@@ -14,7 +15,7 @@ export interface NavItem { name: Exclude<ScreenName, 'encounter' | 'conflicts'>;
 
 const LABELS: Record<NavItem['name'], string> = {
   calendar: 'Calendar', 'flow-board': 'Flow board', 'my-day': 'My day', audit: 'Audit', users: 'Users', preferences: 'Preferences',
-  billing: 'Billing',
+  billing: 'Billing', images: 'Images',
 };
 
 export function navFor(status: AppStatus | null): NavItem[] {
@@ -27,6 +28,7 @@ export function navFor(status: AppStatus | null): NavItem[] {
     case 'biller': names = ['billing', 'flow-board']; break;
     default: names = [];
   }
+  if ((status?.can.view_images || status?.can.import_images) && !names.includes('images')) names.push('images');
   if (status?.can.read_audit && !names.includes('audit')) names.push('audit');
   if (status?.can.manage_users && !names.includes('users')) names.push('users');
   names.push('preferences');

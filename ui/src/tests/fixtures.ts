@@ -14,6 +14,7 @@ export function status(over: Partial<AppStatus> = {}): AppStatus {
     can: {
       book: true, check_in: true, room: true, write_notes: false, sign_notes: false, manage_users: false,
       read_audit: false, register_patients: true, edit_coverage: true, bill: false,
+      view_images: false, import_images: false, link_images: false, annotate_images: false,
     },
     ...over,
   };

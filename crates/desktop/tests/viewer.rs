@@ -1,0 +1,438 @@
+//! The viewer below the window, on pydicom's test files: files dropped on
+//! the app are imported in the background with progress; a study is
+//! confirmed for a patient, opened, and its frames sent as the raw values
+//! the window windows (checked against the decoder), colour and
+//! multi-frame images too; thumbnails, tags and PNG export; annotations
+//! by role; nothing for a locked desk.
+//!
+//! Data: CLINICDESK_TEST_DATA (scripts/fetch-dicom-data.sh); without it the
+//! test is skipped with the reason, except under CI.
+
+mod common;
+
+use clinicdesk_desktop::*;
+use clinicdesk_imaging::{Image, Samples, Window};
+use clinicdesk_keys::Keychain;
+use clinicdesk_store::{AnnotationKind, NewAnnotation};
+use common::{login, PASSWORD};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn pydicom() -> Option<PathBuf> {
+    let dir = std::env::var_os("CLINICDESK_TEST_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/fetched")
+        })
+        .join("pydicom");
+    if dir.join("CT_small.dcm").is_file() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is missing (required under CI); run scripts/fetch-dicom-data.sh",
+        dir.display()
+    );
+    eprintln!("skipped: run scripts/fetch-dicom-data.sh");
+    None
+}
+
+/// The header and the values of a frame message.
+fn split(msg: &[u8]) -> (serde_json::Value, &[u8]) {
+    let len = u32::from_le_bytes(msg[..4].try_into().unwrap()) as usize;
+    assert_eq!((4 + len) % 8, 0, "values start 8-byte aligned");
+    (
+        serde_json::from_slice(&msg[4..4 + len]).unwrap(),
+        &msg[4 + len..],
+    )
+}
+
+fn wait(viewer: &Viewer) -> ImportUpdate {
+    let start = Instant::now();
+    loop {
+        if let Some(u) = viewer.import_status().filter(|u| u.finished) {
+            return u;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "import still running"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn images_are_imported_viewed_measured_and_exported() {
+    let Some(data) = pydicom() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    clinicdesk_demo::open_all_day(
+        dir.path(),
+        clinicdesk_demo::morning_zone(),
+        Keychain::default(),
+        PASSWORD,
+    )
+    .unwrap();
+    let mut desk = Desk::new(dir.path(), Keychain::default());
+    let viewer = Viewer::new(dir.path(), desk.unlock(), Keychain::default());
+    let seen = Arc::new(Mutex::new(Vec::<ImportUpdate>::new()));
+    let sink = seen.clone();
+    viewer.set_notify(move |u| sink.lock().unwrap().push(u.clone()));
+
+    // A CD's worth: four images and something that is not DICOM.
+    let cd = tempfile::tempdir().unwrap();
+    for f in [
+        "CT_small.dcm",
+        "MR_small_RLE.dcm",
+        "examples_rgb_color.dcm",
+        "rtdose.dcm",
+    ] {
+        std::fs::copy(data.join(f), cd.path().join(f)).unwrap();
+    }
+    std::fs::write(cd.path().join("README.TXT"), "Viewer for Windows").unwrap();
+    std::fs::write(cd.path().join("IMAGE9.dcm"), b"DICM but cut short").unwrap();
+
+    // The front desk imports the disc, but may not look at it.
+    login(&mut desk, "reception");
+    let session = desk.viewer_session().unwrap();
+    let e = viewer
+        .import(
+            &session,
+            &ImportImagesInput {
+                paths: vec![" ".into()],
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.kind, "invalid");
+    let first = viewer
+        .import(
+            &session,
+            &ImportImagesInput {
+                paths: vec![cd.path().display().to_string()],
+            },
+        )
+        .unwrap();
+    assert!(!first.finished);
+    let done = wait(&viewer);
+    let report = done.report.clone().expect("a report");
+    assert_eq!(report.imported, 4, "{report:?}");
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(report.failed[0].source.ends_with("IMAGE9.dcm"));
+    assert!(report
+        .skipped
+        .iter()
+        .any(|s| s.source.ends_with("README.TXT")));
+    let updates = seen.lock().unwrap().clone();
+    assert!(updates.iter().any(|u| !u.finished && u.total > 0));
+    assert!(updates.last().unwrap().finished);
+    let e = viewer
+        .open_series(
+            &session,
+            &SeriesRef {
+                series_uid: "1.2.3".into(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.kind, "denied", "{e:?}");
+
+    // The physician confirms the CT for a patient and opens it.
+    login(&mut desk, "drhale");
+    let patient = desk
+        .register_patient(&RegisterInput {
+            patient: PatientFields {
+                mrn: Some("CT0001".into()),
+                given_name: "Ada".into(),
+                family_name: "Lovelace".into(),
+                birth_date: "1960-01-01".into(),
+                sex: Some("female".into()),
+                ..Default::default()
+            },
+            coverage: None,
+        })
+        .unwrap();
+    let waiting = desk
+        .imaging_studies(&StudiesInput {
+            mrn: None,
+            waiting: true,
+        })
+        .unwrap();
+    assert_eq!(waiting.len(), 4);
+    let ct_file = std::fs::read(data.join("CT_small.dcm")).unwrap();
+    let ct = Image::from_bytes(&ct_file).unwrap();
+    let study_uid = ct.info().study_instance_uid.clone().unwrap();
+    desk.confirm_study(&ConfirmStudyInput {
+        study_uid: study_uid.clone(),
+        mrn: patient.mrn.clone(),
+    })
+    .unwrap();
+    let mine = desk
+        .imaging_studies(&StudiesInput {
+            mrn: Some("ct0001".into()),
+            waiting: false,
+        })
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    let view = desk
+        .imaging_study(&StudyRef {
+            study_uid: study_uid.clone(),
+        })
+        .unwrap();
+    assert!(view.annotations.is_empty());
+    let series_uid = view.detail.series[0].series_uid.clone();
+    let session = desk.viewer_session().unwrap();
+    let uids = viewer
+        .open_series(
+            &session,
+            &SeriesRef {
+                series_uid: series_uid.clone(),
+            },
+        )
+        .unwrap();
+    assert_eq!(uids.len(), 1);
+
+    // The frame is the decoder's stored values, with the file's window.
+    let msg = viewer
+        .frame(
+            &session,
+            &FrameRef {
+                series_uid: series_uid.clone(),
+                sop_instance_uid: uids[0].clone(),
+                frame: 0,
+            },
+        )
+        .unwrap();
+    let (h, values) = split(&msg);
+    assert_eq!(h["format"], "i16");
+    assert_eq!(
+        (h["rows"].as_u64(), h["columns"].as_u64()),
+        (Some(128), Some(128))
+    );
+    assert_eq!(h["units"], "HU");
+    assert!(h["pixel_spacing"].is_array());
+    let Samples::I16(expected) = ct.stored_frame(0).unwrap().samples else {
+        panic!("CT_small is signed 16-bit")
+    };
+    let got: Vec<i16> = values
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    assert_eq!(got, expected);
+    let (slope, intercept) = ct.rescale(0);
+    assert_eq!(
+        (h["slope"].as_f64(), h["intercept"].as_f64()),
+        (Some(slope), Some(intercept))
+    );
+    let e = viewer
+        .frame(
+            &session,
+            &FrameRef {
+                series_uid: series_uid.clone(),
+                sop_instance_uid: uids[0].clone(),
+                frame: 3,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.kind, "not-found");
+    assert!(e.message.contains("no frame 4"), "{}", e.message);
+
+    let thumb = viewer
+        .thumbnail(
+            &session,
+            &SeriesRef {
+                series_uid: series_uid.clone(),
+            },
+        )
+        .unwrap();
+    let (th, px) = split(&thumb);
+    assert_eq!(th["format"], "rgba");
+    assert!(th["columns"].as_u64().unwrap() <= 96);
+    assert_eq!(
+        px.len() as u64,
+        th["rows"].as_u64().unwrap() * th["columns"].as_u64().unwrap() * 4
+    );
+
+    let tags = viewer
+        .tags(
+            &session,
+            &FrameRef {
+                series_uid: series_uid.clone(),
+                sop_instance_uid: uids[0].clone(),
+                frame: 0,
+            },
+        )
+        .unwrap();
+    assert!(tags.iter().any(|t| t.keyword == "PatientName"));
+
+    // Saved as a PNG at the window on screen: the decoder's rendering.
+    let out = tempfile::tempdir().unwrap();
+    let export = ExportInput {
+        series_uid: series_uid.clone(),
+        sop_instance_uid: uids[0].clone(),
+        frame: 0,
+        center: Some(40.0),
+        width: Some(400.0),
+        invert: false,
+        path: out.path().join("ct").display().to_string(),
+    };
+    let saved = viewer.export_png(&session, &export).unwrap();
+    assert!(saved.path.ends_with("ct.png"));
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&saved.path).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    reader.next_frame(&mut buf).unwrap();
+    assert_eq!(
+        buf,
+        ct.render_rgba(0, Window::custom(40.0, 400.0))
+            .unwrap()
+            .pixels
+    );
+    let nowhere = ExportInput {
+        path: "/proc/no/such/folder/ct.png".into(),
+        ..export
+    };
+    assert_eq!(
+        viewer.export_png(&session, &nowhere).unwrap_err().kind,
+        "io"
+    );
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+
+    // A measurement on the CT, then a nurse who may look but not draw.
+    let distance = NewAnnotation {
+        sop_instance_uid: uids[0].clone(),
+        frame: 0,
+        kind: AnnotationKind::Distance,
+        points: vec![[10.0, 10.0], [60.0, 10.0]],
+        label: String::new(),
+    };
+    let e = desk
+        .add_annotation(&NewAnnotation {
+            points: vec![[1.0, 1.0]],
+            ..distance.clone()
+        })
+        .unwrap_err();
+    assert_eq!(e.kind, "invalid");
+    assert_eq!(e.message, "A distance takes 2 points, not 1.");
+    let a = desk.add_annotation(&distance).unwrap();
+    let view = desk
+        .imaging_study(&StudyRef {
+            study_uid: study_uid.clone(),
+        })
+        .unwrap();
+    assert_eq!(view.annotations.len(), 1);
+    login(&mut desk, "admin");
+    desk.add_user(&NewUserInput {
+        username: "nurse".into(),
+        display_name: "Nina Nurse".into(),
+        role: "nurse".into(),
+        password: PASSWORD.into(),
+        provider_id: None,
+    })
+    .unwrap();
+    login(&mut desk, "nurse");
+    assert_eq!(desk.add_annotation(&distance).unwrap_err().kind, "denied");
+    assert_eq!(
+        desk.remove_annotation(&AnnotationRef { id: a.id.clone() })
+            .unwrap_err()
+            .kind,
+        "denied"
+    );
+    let nurse = desk.viewer_session().unwrap();
+    // Another user opens the series for themselves; what drhale opened is not theirs.
+    let e = viewer
+        .frame(
+            &nurse,
+            &FrameRef {
+                series_uid: series_uid.clone(),
+                sop_instance_uid: uids[0].clone(),
+                frame: 0,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.kind, "not-found");
+    viewer
+        .open_series(
+            &nurse,
+            &SeriesRef {
+                series_uid: series_uid.clone(),
+            },
+        )
+        .unwrap();
+
+    // Colour and multi-frame images.
+    let mut by_name = std::collections::HashMap::new();
+    for s in desk.imaging_studies(&StudiesInput::default()).unwrap() {
+        let detail = desk
+            .imaging_study(&StudyRef {
+                study_uid: s.study_uid.clone(),
+            })
+            .unwrap();
+        for series in detail.detail.series {
+            let uids = viewer
+                .open_series(
+                    &nurse,
+                    &SeriesRef {
+                        series_uid: series.series_uid.clone(),
+                    },
+                )
+                .unwrap();
+            for i in series.instances {
+                by_name.insert(
+                    i.sop_instance_uid.clone(),
+                    (series.series_uid.clone(), i, uids.len()),
+                );
+            }
+        }
+    }
+    let rgb =
+        Image::from_bytes(&std::fs::read(data.join("examples_rgb_color.dcm")).unwrap()).unwrap();
+    let rgb_uid = rgb.info().sop_instance_uid.clone().unwrap();
+    let (rgb_series, _, _) = by_name[&rgb_uid].clone();
+    let msg = viewer
+        .frame(
+            &nurse,
+            &FrameRef {
+                series_uid: rgb_series,
+                sop_instance_uid: rgb_uid,
+                frame: 0,
+            },
+        )
+        .unwrap();
+    let (h, px) = split(&msg);
+    assert_eq!(h["format"], "rgba");
+    assert_eq!(h["fixed"], "colour image: shown as stored");
+    assert_eq!(
+        px,
+        rgb.render_rgba(0, Window::from_file_default())
+            .unwrap()
+            .pixels
+            .as_slice()
+    );
+
+    let dose = Image::from_bytes(&std::fs::read(data.join("rtdose.dcm")).unwrap()).unwrap();
+    let dose_uid = dose.info().sop_instance_uid.clone().unwrap();
+    let (dose_series, row, _) = by_name[&dose_uid].clone();
+    assert_eq!(row.frames, Some(i64::from(dose.frames())));
+    let last = dose.frames() - 1;
+    let msg = viewer
+        .frame(
+            &nurse,
+            &FrameRef {
+                series_uid: dose_series,
+                sop_instance_uid: dose_uid,
+                frame: last,
+            },
+        )
+        .unwrap();
+    let (h, _) = split(&msg);
+    assert_eq!(h["frames"].as_u64(), Some(u64::from(dose.frames())));
+
+    // Locked: nothing.
+    desk.lock(false);
+    assert_eq!(desk.viewer_session().unwrap_err().kind, "locked");
+}
