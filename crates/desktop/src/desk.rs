@@ -22,6 +22,13 @@ use std::time::{Duration, Instant};
 /// worker, which opens its own connection to the same store.
 pub type SharedUnlock = Arc<Mutex<Unlock>>;
 
+/// Another connection to the store in `dir`, opened the way the desk opens
+/// its own (for the workers, the scribe and the viewer).
+pub(crate) fn open_beside(dir: &Path, unlock: &SharedUnlock) -> clinicdesk_store::Result<Store> {
+    let unlock = unlock.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    Store::open(dir, &unlock)
+}
+
 /// The demo clinic the first-run screen offers: big enough to feel real,
 /// small enough to be ready in well under a minute.
 pub fn demo_spec(today: NaiveDate) -> DemoSpec {

@@ -125,8 +125,7 @@ fn open(dir: &Path, unlock: &SharedUnlock) -> Option<Store> {
     if !dir.join(CONFIG_FILE).exists() {
         return None;
     }
-    let unlock = unlock.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    Store::open(dir, &unlock).ok()
+    crate::desk::open_beside(dir, unlock).ok()
 }
 
 /// Sends every check due now, for a caller with its own store connection

@@ -240,12 +240,7 @@ impl Scribe {
     }
 
     fn open_store(&self) -> Result<Store> {
-        let unlock = self
-            .unlock
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        Ok(Store::open(&self.dir, &unlock)?)
+        Ok(crate::desk::open_beside(&self.dir, &self.unlock)?)
     }
 
     /// Starts recording for an encounter; text follows the speaker.

@@ -82,7 +82,6 @@ fn enrolled_store(dir: &Path, unlock: &SharedUnlock) -> Option<Store> {
     if !dir.join(CONFIG_FILE).exists() {
         return None;
     }
-    let unlock = unlock.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let store = Store::open(dir, &unlock).ok()?;
+    let store = crate::desk::open_beside(dir, unlock).ok()?;
     store.sync_settings().ok().flatten().map(|_| store)
 }

@@ -118,6 +118,34 @@ pub struct FrameHeader {
     pub fixed: Option<String>,
 }
 
+impl FrameHeader {
+    /// The header of an already rendered RGBA picture of `image`, rows × columns.
+    fn rendered(image: &Image, rows: u32, columns: u32) -> FrameHeader {
+        let info = image.info();
+        FrameHeader {
+            rows,
+            columns,
+            format: FrameFormat::Rgba,
+            slope: 1.0,
+            intercept: 0.0,
+            center: 127.5,
+            width: 256.0,
+            function: VoiFunction::Linear,
+            file_window: false,
+            inverted: false,
+            min: 0.0,
+            max: 255.0,
+            pixel_spacing: None,
+            slice_location: info.slice_location,
+            frames: image.frames(),
+            photometric: info.photometric.name(),
+            modality: info.modality.clone(),
+            units: None,
+            fixed: None,
+        }
+    }
+}
+
 /// A frame message: a little-endian u32 header length, the JSON header
 /// padded with spaces to a multiple of 8 bytes, then the values.
 pub fn frame_message(header: &FrameHeader, values: &[u8]) -> Vec<u8> {
@@ -149,31 +177,13 @@ pub fn frame_for_window(image: &Image, frame: u32) -> Result<Vec<u8>> {
             ),
         ));
     }
-    let mut header = FrameHeader {
-        rows: info.rows,
-        columns: info.columns,
-        format: FrameFormat::Rgba,
-        slope: 1.0,
-        intercept: 0.0,
-        center: 127.5,
-        width: 256.0,
-        function: VoiFunction::Linear,
-        file_window: false,
-        inverted: false,
-        min: 0.0,
-        max: 255.0,
-        pixel_spacing: info.pixel_spacing,
-        slice_location: info.slice_location,
-        frames: image.frames(),
-        photometric: info.photometric.name(),
-        modality: info.modality.clone(),
-        units: info
-            .modality
-            .as_deref()
-            .filter(|m| *m == "CT")
-            .map(|_| "HU".to_string()),
-        fixed: None,
-    };
+    let mut header = FrameHeader::rendered(image, info.rows, info.columns);
+    header.pixel_spacing = info.pixel_spacing;
+    header.units = info
+        .modality
+        .as_deref()
+        .filter(|m| *m == "CT")
+        .map(|_| "HU".to_string());
     let fixed = if !info.photometric.is_monochrome() {
         Some("colour image: shown as stored")
     } else if image.has_voi_lut(frame) {
@@ -261,28 +271,8 @@ pub fn thumbnail(image: &Image, size: u32) -> Result<Vec<u8>> {
             pixels.extend_from_slice(&full.pixels[i..i + 4]);
         }
     }
-    let info = image.info();
-    let header = FrameHeader {
-        rows: h,
-        columns: w,
-        format: FrameFormat::Rgba,
-        slope: 1.0,
-        intercept: 0.0,
-        center: 127.5,
-        width: 256.0,
-        function: VoiFunction::Linear,
-        file_window: false,
-        inverted: false,
-        min: 0.0,
-        max: 255.0,
-        pixel_spacing: None,
-        slice_location: info.slice_location,
-        frames: image.frames(),
-        photometric: info.photometric.name(),
-        modality: info.modality.clone(),
-        units: None,
-        fixed: Some("thumbnail".into()),
-    };
+    let mut header = FrameHeader::rendered(image, h, w);
+    header.fixed = Some("thumbnail".into());
     Ok(frame_message(&header, &pixels))
 }
 
@@ -420,12 +410,7 @@ impl Viewer {
     }
 
     fn open_store(&self) -> Result<Store> {
-        let unlock = self
-            .unlock
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        Ok(Store::open(&self.dir, &unlock)?)
+        Ok(crate::desk::open_beside(&self.dir, &self.unlock)?)
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, ViewerState> {

@@ -48,6 +48,14 @@ fn split(msg: &[u8]) -> (serde_json::Value, &[u8]) {
     )
 }
 
+fn at(series_uid: &str, sop_instance_uid: &str, frame: u32) -> FrameRef {
+    FrameRef {
+        series_uid: series_uid.into(),
+        sop_instance_uid: sop_instance_uid.into(),
+        frame,
+    }
+}
+
 fn wait(viewer: &Viewer) -> ImportUpdate {
     let start = Instant::now();
     loop {
@@ -192,14 +200,7 @@ fn images_are_imported_viewed_measured_and_exported() {
 
     // The frame is the decoder's stored values, with the file's window.
     let msg = viewer
-        .frame(
-            &session,
-            &FrameRef {
-                series_uid: series_uid.clone(),
-                sop_instance_uid: uids[0].clone(),
-                frame: 0,
-            },
-        )
+        .frame(&session, &at(&series_uid, &uids[0], 0))
         .unwrap();
     let (h, values) = split(&msg);
     assert_eq!(h["format"], "i16");
@@ -223,14 +224,7 @@ fn images_are_imported_viewed_measured_and_exported() {
         (Some(slope), Some(intercept))
     );
     let e = viewer
-        .frame(
-            &session,
-            &FrameRef {
-                series_uid: series_uid.clone(),
-                sop_instance_uid: uids[0].clone(),
-                frame: 3,
-            },
-        )
+        .frame(&session, &at(&series_uid, &uids[0], 3))
         .unwrap_err();
     assert_eq!(e.kind, "not-found");
     assert!(e.message.contains("no frame 4"), "{}", e.message);
@@ -252,14 +246,7 @@ fn images_are_imported_viewed_measured_and_exported() {
     );
 
     let tags = viewer
-        .tags(
-            &session,
-            &FrameRef {
-                series_uid: series_uid.clone(),
-                sop_instance_uid: uids[0].clone(),
-                frame: 0,
-            },
-        )
+        .tags(&session, &at(&series_uid, &uids[0], 0))
         .unwrap();
     assert!(tags.iter().any(|t| t.keyword == "PatientName"));
 
@@ -345,14 +332,7 @@ fn images_are_imported_viewed_measured_and_exported() {
     let nurse = desk.viewer_session().unwrap();
     // Another user opens the series for themselves; what drhale opened is not theirs.
     let e = viewer
-        .frame(
-            &nurse,
-            &FrameRef {
-                series_uid: series_uid.clone(),
-                sop_instance_uid: uids[0].clone(),
-                frame: 0,
-            },
-        )
+        .frame(&nurse, &at(&series_uid, &uids[0], 0))
         .unwrap_err();
     assert_eq!(e.kind, "not-found");
     viewer
@@ -393,16 +373,7 @@ fn images_are_imported_viewed_measured_and_exported() {
         Image::from_bytes(&std::fs::read(data.join("examples_rgb_color.dcm")).unwrap()).unwrap();
     let rgb_uid = rgb.info().sop_instance_uid.clone().unwrap();
     let (rgb_series, _, _) = by_name[&rgb_uid].clone();
-    let msg = viewer
-        .frame(
-            &nurse,
-            &FrameRef {
-                series_uid: rgb_series,
-                sop_instance_uid: rgb_uid,
-                frame: 0,
-            },
-        )
-        .unwrap();
+    let msg = viewer.frame(&nurse, &at(&rgb_series, &rgb_uid, 0)).unwrap();
     let (h, px) = split(&msg);
     assert_eq!(h["format"], "rgba");
     assert_eq!(h["fixed"], "colour image: shown as stored");
@@ -420,14 +391,7 @@ fn images_are_imported_viewed_measured_and_exported() {
     assert_eq!(row.frames, Some(i64::from(dose.frames())));
     let last = dose.frames() - 1;
     let msg = viewer
-        .frame(
-            &nurse,
-            &FrameRef {
-                series_uid: dose_series,
-                sop_instance_uid: dose_uid,
-                frame: last,
-            },
-        )
+        .frame(&nurse, &at(&dose_series, &dose_uid, last))
         .unwrap();
     let (h, _) = split(&msg);
     assert_eq!(h["frames"].as_u64(), Some(u64::from(dose.frames())));

@@ -15,18 +15,6 @@ fn second_desktop(zone: clinicdesk_domain::ClinicZone) -> (tempfile::TempDir, St
     another_desktop(zone, "admin-b")
 }
 
-/// Everything `from` wrote itself, as the server would serve it.
-fn served(from: &Store) -> Vec<ServedChange> {
-    from.outbox(0, 1_000_000)
-        .unwrap()
-        .into_iter()
-        .map(|(seq, change)| ServedChange {
-            cursor: seq,
-            change,
-        })
-        .collect()
-}
-
 fn exchange(a: &mut Store, b: &mut Store) -> (MergeReport, MergeReport) {
     let (from_a, from_b) = (served(a), served(b));
     (

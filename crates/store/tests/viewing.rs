@@ -7,7 +7,6 @@ mod common;
 use clinicdesk_domain::Role;
 use clinicdesk_store::imaging::{InstanceMeta, LinkState, StudyFilter};
 use clinicdesk_store::*;
-use clinicdesk_sync_proto::ServedChange;
 use common::*;
 
 const STUDY: &str = "1.2.826.0.1.3680043.8.498.1";
@@ -40,17 +39,6 @@ fn import(store: &mut Store, session: &Session) {
     store
         .import_study(session, STUDY, incoming, "a test", |_, _| {})
         .unwrap();
-}
-
-fn served(from: &Store) -> Vec<ServedChange> {
-    from.outbox(0, 1_000_000)
-        .unwrap()
-        .into_iter()
-        .map(|(seq, change)| ServedChange {
-            cursor: seq,
-            change,
-        })
-        .collect()
 }
 
 fn actions(store: &mut Store, admin: &Session, action: &str) -> Vec<AuditRow> {

@@ -239,3 +239,15 @@ impl Clinic {
         self.store.zone().today()
     }
 }
+
+/// Everything `from` wrote itself, as the server would serve it.
+pub fn served(from: &Store) -> Vec<clinicdesk_sync_proto::ServedChange> {
+    from.outbox(0, 1_000_000)
+        .unwrap()
+        .into_iter()
+        .map(|(seq, change)| clinicdesk_sync_proto::ServedChange {
+            cursor: seq,
+            change,
+        })
+        .collect()
+}
