@@ -10,19 +10,32 @@ use clinicdesk_imaging::TagEntry;
 use tauri::ipc::Response;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
+/// `viewer!(name(Input) -> Output = method)`: a command the viewer answers
+/// for the logged-in user.
+macro_rules! viewer {
+    ($name:ident($input:ty) -> $out:ty = $method:ident) => {
+        #[tauri::command(async)]
+        pub fn $name(
+            state: State<'_, DeskState>,
+            viewer: State<'_, Viewer>,
+            input: $input,
+        ) -> Answer<$out> {
+            let session = desk(&state).viewer_session()?;
+            viewer.$method(&session, &input)
+        }
+    };
+}
+
+viewer!(open_series(desktop::SeriesRef) -> Vec<String> = open_series);
+viewer!(image_tags(desktop::FrameRef) -> Vec<TagEntry> = tags);
+viewer!(export_image(desktop::ExportInput) -> desktop::Exported = export_png);
+viewer!(import_images(desktop::ImportImagesInput) -> ImportUpdate = import);
+viewer!(search_pacs(desktop::PacsSearchInput) -> Vec<StudyMatch> = search_pacs);
+viewer!(retrieve_study(desktop::RetrieveInput) -> ImportUpdate = retrieve);
+
 /// Every step of an import goes to the screens as an `image-import` event.
 pub fn notify<R: Runtime>(app: &AppHandle<R>, update: &ImportUpdate) {
     let _ = app.emit("image-import", update);
-}
-
-#[tauri::command(async)]
-pub fn open_series(
-    state: State<'_, DeskState>,
-    viewer: State<'_, Viewer>,
-    input: desktop::SeriesRef,
-) -> Answer<Vec<String>> {
-    let session = desk(&state).viewer_session()?;
-    viewer.open_series(&session, &input)
 }
 
 #[tauri::command(async)]
@@ -46,60 +59,10 @@ pub fn series_thumbnail(
 }
 
 #[tauri::command(async)]
-pub fn image_tags(
-    state: State<'_, DeskState>,
-    viewer: State<'_, Viewer>,
-    input: desktop::FrameRef,
-) -> Answer<Vec<TagEntry>> {
-    let session = desk(&state).viewer_session()?;
-    viewer.tags(&session, &input)
-}
-
-#[tauri::command(async)]
-pub fn export_image(
-    state: State<'_, DeskState>,
-    viewer: State<'_, Viewer>,
-    input: desktop::ExportInput,
-) -> Answer<desktop::Exported> {
-    let session = desk(&state).viewer_session()?;
-    viewer.export_png(&session, &input)
-}
-
-#[tauri::command(async)]
-pub fn import_images(
-    state: State<'_, DeskState>,
-    viewer: State<'_, Viewer>,
-    input: desktop::ImportImagesInput,
-) -> Answer<ImportUpdate> {
-    let session = desk(&state).viewer_session()?;
-    viewer.import(&session, &input)
-}
-
-#[tauri::command(async)]
 pub fn image_import_status(
     state: State<'_, DeskState>,
     viewer: State<'_, Viewer>,
 ) -> Answer<Option<ImportUpdate>> {
     desk(&state).viewer_session()?;
     Ok(viewer.import_status())
-}
-
-#[tauri::command(async)]
-pub fn search_pacs(
-    state: State<'_, DeskState>,
-    viewer: State<'_, Viewer>,
-    input: desktop::PacsSearchInput,
-) -> Answer<Vec<StudyMatch>> {
-    let session = desk(&state).viewer_session()?;
-    viewer.search_pacs(&session, &input)
-}
-
-#[tauri::command(async)]
-pub fn retrieve_study(
-    state: State<'_, DeskState>,
-    viewer: State<'_, Viewer>,
-    input: desktop::RetrieveInput,
-) -> Answer<ImportUpdate> {
-    let session = desk(&state).viewer_session()?;
-    viewer.retrieve(&session, &input)
 }
