@@ -6,7 +6,7 @@
 //! and, given a CT series, how fast the viewer scrolls through it.
 //!
 //! Usage: window-bench --app PATH [--runs N] [--dictation FILE.wav]
-//! [--ct-series DIR]. Needs
+//! [--ct-series DIR [--viewer-only]]. Needs
 //! a display (Xvfb), tauri-driver and WebKitWebDriver, and a keychain; the
 //! dictation figure needs the speech model (CLINICDESK_MODEL).
 
@@ -446,12 +446,14 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut app, mut runs, mut dictation, mut ct) = (None, 20usize, None, None);
+    let mut viewer_only = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--app" => app = args.next().map(PathBuf::from),
             "--runs" => runs = args.next().and_then(|r| r.parse().ok()).unwrap_or(runs),
             "--dictation" => dictation = args.next().map(PathBuf::from),
             "--ct-series" => ct = args.next().map(PathBuf::from),
+            "--viewer-only" => viewer_only = true,
             other => panic!(
                 "unknown argument {other}; usage: window-bench --app PATH [--runs N] [--dictation FILE.wav] [--ct-series DIR]"
             ),
@@ -468,6 +470,14 @@ fn main() {
     );
     let driver = driver(data.path()).expect("a display, tauri-driver and WebKitWebDriver");
     let s = Session::start(&driver.url, &app);
+    if viewer_only {
+        login(&s, "doc");
+        viewer_scrolling(
+            &s,
+            ct.as_deref().expect("--viewer-only needs --ct-series DIR"),
+        );
+        return;
+    }
 
     login(&s, "desk");
     s.find("[data-testid=day-calendar]");
