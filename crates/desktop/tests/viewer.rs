@@ -400,3 +400,111 @@ fn images_are_imported_viewed_measured_and_exported() {
     desk.lock(false);
     assert_eq!(desk.viewer_session().unwrap_err().kind, "locked");
 }
+
+/// The PACS from the Images screen: a search, then a retrieve in the
+/// background with progress, against the real Orthanc that
+/// scripts/with-orthanc.sh starts.
+#[test]
+fn studies_are_searched_and_retrieved_from_the_pacs_with_progress() {
+    let Ok(url) = std::env::var("CLINICDESK_ORTHANC_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CLINICDESK_ORTHANC_URL is not set (required under CI: run under scripts/with-orthanc.sh)"
+        );
+        eprintln!("skipped: run under scripts/with-orthanc.sh");
+        return;
+    };
+    let Some(data) = pydicom() else { return };
+    let user = std::env::var("CLINICDESK_ORTHANC_USER").unwrap_or_default();
+    let password = std::env::var("CLINICDESK_ORTHANC_PASSWORD").unwrap_or_default();
+    let file = data.join("MR_small.dcm");
+    let uploaded = std::process::Command::new("curl")
+        .args(["-sf", "-u", &format!("{user}:{password}"), "--data-binary"])
+        .arg(format!("@{}", file.display()))
+        .arg(format!("{url}/instances"))
+        .output()
+        .expect("curl runs");
+    assert!(uploaded.status.success(), "upload to Orthanc failed");
+    let mr = Image::from_bytes(&std::fs::read(&file).unwrap()).unwrap();
+    let study_uid = mr.info().study_instance_uid.clone().unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    clinicdesk_demo::open_all_day(
+        dir.path(),
+        clinicdesk_demo::morning_zone(),
+        Keychain::default(),
+        PASSWORD,
+    )
+    .unwrap();
+    let mut desk = Desk::new(dir.path(), Keychain::default());
+    let viewer = Viewer::new(dir.path(), desk.unlock(), Keychain::default());
+    login(&mut desk, "drhale");
+    let session = desk.viewer_session().unwrap();
+    let search = PacsSearchInput {
+        patient_id: mr.info().patient_id.clone(),
+        patient_name: None,
+        study_date: None,
+        modality: None,
+    };
+    let e = viewer.search_pacs(&session, &search).unwrap_err();
+    assert_eq!(e.kind, "not-configured", "{e:?}");
+
+    {
+        let mut store =
+            clinicdesk_store::Store::open(dir.path(), &clinicdesk_store::Unlock::default())
+                .unwrap();
+        let admin = store.login("admin", PASSWORD).unwrap();
+        let settings = clinicdesk_store::PacsSettings {
+            url: format!("{url}/dicom-web"),
+            username: Some(user.clone()),
+            timeout_secs: 30,
+        };
+        let saved = store
+            .set_pacs_settings(&admin, Some(settings))
+            .unwrap()
+            .unwrap();
+        Keychain::default()
+            .save_secret(&saved.keychain_account().unwrap(), &password)
+            .unwrap();
+    }
+    let found = viewer.search_pacs(&session, &search).unwrap();
+    assert!(found.iter().any(|s| s.study_uid == study_uid), "{found:?}");
+    let bad = viewer
+        .search_pacs(
+            &session,
+            &PacsSearchInput {
+                study_date: Some("yesterday".into()),
+                ..search
+            },
+        )
+        .unwrap_err();
+    assert_eq!(bad.kind, "invalid", "{bad:?}");
+
+    let seen = Arc::new(Mutex::new(Vec::<ImportUpdate>::new()));
+    let sink = seen.clone();
+    viewer.set_notify(move |u| sink.lock().unwrap().push(u.clone()));
+    let first = viewer
+        .retrieve(
+            &session,
+            &RetrieveInput {
+                study_uid: study_uid.clone(),
+            },
+        )
+        .unwrap();
+    assert_eq!(first.source, "pacs");
+    let done = wait(&viewer);
+    assert_eq!(done.error, None);
+    assert_eq!(done.report.as_ref().unwrap().imported, 1, "{done:?}");
+    assert!(seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|u| u.phase == clinicdesk_archive::Phase::Receiving));
+    let here = desk
+        .imaging_studies(&StudiesInput {
+            mrn: None,
+            waiting: true,
+        })
+        .unwrap();
+    assert!(here.iter().any(|s| s.study_uid == study_uid));
+}
