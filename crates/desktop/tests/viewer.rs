@@ -56,6 +56,20 @@ fn at(series_uid: &str, sop_instance_uid: &str, frame: u32) -> FrameRef {
     }
 }
 
+/// The demo clinic in `dir`, its desk and a viewer beside it.
+fn demo_desk_and_viewer(dir: &std::path::Path) -> (Desk, Viewer) {
+    clinicdesk_demo::open_all_day(
+        dir,
+        clinicdesk_demo::morning_zone(),
+        Keychain::default(),
+        PASSWORD,
+    )
+    .unwrap();
+    let desk = Desk::new(dir, Keychain::default());
+    let viewer = Viewer::new(dir, desk.unlock(), Keychain::default());
+    (desk, viewer)
+}
+
 fn wait(viewer: &Viewer) -> ImportUpdate {
     let start = Instant::now();
     loop {
@@ -74,15 +88,7 @@ fn wait(viewer: &Viewer) -> ImportUpdate {
 fn images_are_imported_viewed_measured_and_exported() {
     let Some(data) = pydicom() else { return };
     let dir = tempfile::tempdir().unwrap();
-    clinicdesk_demo::open_all_day(
-        dir.path(),
-        clinicdesk_demo::morning_zone(),
-        Keychain::default(),
-        PASSWORD,
-    )
-    .unwrap();
-    let mut desk = Desk::new(dir.path(), Keychain::default());
-    let viewer = Viewer::new(dir.path(), desk.unlock(), Keychain::default());
+    let (mut desk, viewer) = demo_desk_and_viewer(dir.path());
     let seen = Arc::new(Mutex::new(Vec::<ImportUpdate>::new()));
     let sink = seen.clone();
     viewer.set_notify(move |u| sink.lock().unwrap().push(u.clone()));
@@ -429,15 +435,7 @@ fn studies_are_searched_and_retrieved_from_the_pacs_with_progress() {
     let study_uid = mr.info().study_instance_uid.clone().unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    clinicdesk_demo::open_all_day(
-        dir.path(),
-        clinicdesk_demo::morning_zone(),
-        Keychain::default(),
-        PASSWORD,
-    )
-    .unwrap();
-    let mut desk = Desk::new(dir.path(), Keychain::default());
-    let viewer = Viewer::new(dir.path(), desk.unlock(), Keychain::default());
+    let (mut desk, viewer) = demo_desk_and_viewer(dir.path());
     login(&mut desk, "drhale");
     let session = desk.viewer_session().unwrap();
     let search = PacsSearchInput {
