@@ -41,25 +41,46 @@ export XDG_DATA_HOME="$data" XDG_RUNTIME_DIR="$tmp/runtime"
 export CLINICDESK_KEYRING_PASSWORD="${CLINICDESK_KEYRING_PASSWORD:-clinicdesk-test}"
 export CLINICDESK_KEYRING_SESSION=1
 
-# Not exec'd: the trap must still remove $tmp afterwards. The daemon only
-# prints variables when they differ from the defaults; set -a exports them.
-# It takes the Secret Service bus name a moment after returning; a client
-# that comes first makes D-Bus activate a second daemon instead, so wait for
-# the name (seen racing here). The daemon exits when the bus closes.
+# The bus starts the daemon itself, from our own service file listed before
+# the system's, and every daemon it starts unlocks the login keyring with the
+# password. So if the daemon ever exits mid-run, the next client gets a new
+# one holding the same keys, not an unprimed one whose locked collection
+# fails every later test ("Cannot create an item in a locked collection").
+# Each start is logged; a restart is reported at the end.
+mkdir -m 700 "$tmp/services"
+printf %s "$CLINICDESK_KEYRING_PASSWORD" >"$tmp/password"
+cat >"$tmp/keyring-daemon" <<EOF
+#!/bin/sh
+echo "keyring daemon started \$(date -u +%T), pid \$\$" >>"$tmp/daemon.log"
+exec gnome-keyring-daemon --foreground --unlock --components=secrets \\
+  <"$tmp/password" >>"$tmp/daemon.log" 2>&1
+EOF
+chmod 700 "$tmp/keyring-daemon"
+printf '[D-BUS Service]\nName=org.freedesktop.secrets\nExec=%s\n' "$tmp/keyring-daemon" \
+  >"$tmp/services/org.freedesktop.secrets.service"
+cat >"$tmp/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <servicedir>$tmp/services</servicedir>
+  <include>/usr/share/dbus-1/session.conf</include>
+</busconfig>
+EOF
+
+# Not exec'd: the trap must still remove $tmp afterwards. Starting the
+# service by name returns once the daemon owns it; it exits with the bus.
 status=0
 # shellcheck disable=SC2016 # expanded by the inner bash, not here
-dbus-run-session -- bash -c '
+dbus-run-session --config-file="$tmp/bus.conf" -- bash -c '
   set -euo pipefail
-  set -a
-  eval "$(printf %s "$CLINICDESK_KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets)"
-  set +a
-  for _ in $(seq 100); do
-    case "$(dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets || true)" in
-      *"boolean true"*) break ;;
-    esac
-    sleep 0.1
-  done
+  dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus \
+    /org/freedesktop/DBus org.freedesktop.DBus.StartServiceByName \
+    string:org.freedesktop.secrets uint32:0 >/dev/null
   exec "$@"
 ' with-keyring "$@" || status=$?
+starts="$(grep -c '^keyring daemon started' "$tmp/daemon.log" 2>/dev/null || true)"
+if [ "${starts:-0}" -gt 1 ]; then
+  echo "with-keyring: the keyring daemon exited and was started again; its log:" >&2
+  cat "$tmp/daemon.log" >&2
+fi
 exit "$status"
