@@ -297,23 +297,23 @@ fn professional_claim(cx: &Context) -> Result<p837::ProfessionalClaim> {
                    city: &Option<String>,
                    state: &Option<String>,
                    zip: &Option<String>| Address {
-        lines: line.iter().cloned().collect(),
-        city: city.clone().unwrap_or_default(),
-        state: state.clone(),
-        postal_code: zip.as_ref().map(|z| z.replace('-', "")),
+        lines: line.iter().map(|l| l.as_str().into()).collect(),
+        city: city.as_deref().unwrap_or_default().into(),
+        state: state.as_deref().map(Into::into),
+        postal_code: zip.as_ref().map(|z| z.replace('-', "").into()),
         country: None,
     };
     let patient_person = p837::Person {
-        last_name: pt.family_name.clone(),
-        first_name: pt.given_name.clone(),
+        last_name: pt.family_name.as_str().into(),
+        first_name: pt.given_name.as_str().into(),
         address: Some(address(
             &pt.address_line,
             &pt.city,
             &pt.state,
             &pt.postal_code,
         )),
-        birth_date: Some(ccyymmdd(&pt.birth_date)),
-        gender: Some(gender(pt.sex)),
+        birth_date: Some(ccyymmdd(&pt.birth_date).into()),
+        gender: Some(gender(pt.sex).into()),
     };
     let (subscriber_person, patient) = if cov.relationship == Relationship::SelfInsured {
         (patient_person, None)
@@ -327,8 +327,8 @@ fn professional_claim(cx: &Context) -> Result<p837::ProfessionalClaim> {
         };
         (
             p837::Person {
-                last_name: last,
-                first_name: first,
+                last_name: last.into(),
+                first_name: first.into(),
                 address: None,
                 birth_date: None,
                 gender: None,
@@ -342,14 +342,14 @@ fn professional_claim(cx: &Context) -> Result<p837::ProfessionalClaim> {
     let date = ccyymmdd(&cx.claim.service_date);
     Ok(p837::ProfessionalClaim {
         billing_provider: p837::BillingProvider {
-            name: b.organization_name.clone(),
-            npi: b.npi.clone(),
-            tax_id: b.tax_id.clone().unwrap_or_default(),
+            name: b.organization_name.as_str().into(),
+            npi: b.npi.as_str().into(),
+            tax_id: b.tax_id.as_deref().unwrap_or_default().into(),
             address: address(&b.address_line, &b.city, &b.state, &b.postal_code),
             taxonomy: None,
         },
         subscriber: p837::Subscriber {
-            member_id: cov.member_id.clone(),
+            member_id: cov.member_id.as_str().into(),
             person: subscriber_person,
             payer_responsibility: match cov.priority {
                 2 => "S",
@@ -357,23 +357,28 @@ fn professional_claim(cx: &Context) -> Result<p837::ProfessionalClaim> {
                 _ => "P",
             }
             .into(),
-            group_number: cov.group_number.clone(),
+            group_number: cov.group_number.as_deref().map(Into::into),
             filing_indicator: "CI".into(),
             payer: p837::Payer {
-                name: cov.payer_name.clone(),
-                id: cov.payer_id.clone(),
+                name: cov.payer_name.as_str().into(),
+                id: cov.payer_id.as_str().into(),
             },
         },
         patient,
-        claim_id: cx.claim.id.clone(),
+        claim_id: cx.claim.id.as_str().into(),
         total_charge: Amount::from_cents(cx.claim.total_charge_cents),
         place_of_service: "11".into(),
         frequency: "1".into(),
-        diagnoses: cx.claim.diagnoses.clone(),
+        diagnoses: cx
+            .claim
+            .diagnoses
+            .iter()
+            .map(|d| d.as_str().into())
+            .collect(),
         rendering_provider: Some(p837::RenderingProvider {
-            last_name: provider.family_name.clone(),
-            first_name: provider.given_name.clone(),
-            npi: provider.npi.clone().unwrap_or_default(),
+            last_name: provider.family_name.as_str().into(),
+            first_name: provider.given_name.as_str().into(),
+            npi: provider.npi.as_deref().unwrap_or_default().into(),
             taxonomy: None,
         }),
         lines: cx
@@ -382,14 +387,14 @@ fn professional_claim(cx: &Context) -> Result<p837::ProfessionalClaim> {
             .iter()
             .enumerate()
             .map(|(i, l)| p837::ServiceLine {
-                procedure_code: l.code.clone(),
-                modifiers: l.modifiers.clone(),
+                procedure_code: l.code.as_str().into(),
+                modifiers: l.modifiers.iter().map(|m| m.as_str().into()).collect(),
                 charge: Amount::from_cents(l.charge_cents),
-                units: l.units.to_string(),
+                units: l.units.to_string().into(),
                 place_of_service: None,
-                diagnosis_pointers: l.pointers.clone(),
-                service_date: date.clone(),
-                control_number: Some(format!("{}", i + 1)),
+                diagnosis_pointers: l.pointers.iter().copied().collect(),
+                service_date: date.as_str().into(),
+                control_number: Some(format!("{}", i + 1).into()),
             })
             .collect(),
     })
@@ -453,13 +458,13 @@ pub fn submit(
         let control = store.next_batch_control()?;
         let b = cxs[0].billing.clone().expect("scrubbed");
         let batch = p837::ProfessionalBatch {
-            reference: control.to_string(),
-            date: now.format("%Y%m%d").to_string(),
-            time: now.format("%H%M").to_string(),
+            reference: control.to_string().into(),
+            date: now.format("%Y%m%d").to_string().into(),
+            time: now.format("%H%M").to_string().into(),
             submitter: p837::Submitter {
-                name: b.organization_name.clone(),
-                id: conn.sender_id.clone(),
-                contact_name: b.organization_name.clone(),
+                name: b.organization_name.as_str().into(),
+                id: conn.sender_id.as_str().into(),
+                contact_name: b.organization_name.as_str().into(),
                 phone: b
                     .phone
                     .clone()
@@ -469,8 +474,8 @@ pub fn submit(
                     .collect(),
             },
             receiver: p837::Receiver {
-                name: conn.name.clone(),
-                id: conn.receiver_id.clone(),
+                name: conn.name.as_str().into(),
+                id: conn.receiver_id.as_str().into(),
             },
             claims: cxs.iter().map(professional_claim).collect::<Result<_>>()?,
         };
@@ -655,10 +660,10 @@ pub fn post_remittance(
         let trace = r
             .trace
             .as_ref()
-            .map(|t| t.number.clone())
+            .map(|t| t.number.to_string())
             .unwrap_or_default();
         let mut report = PostReport {
-            payer: r.payer.name.clone(),
+            payer: r.payer.name.to_string(),
             trace_number: trace.clone(),
             payment_cents: r.payment.amount.cents().unwrap_or(0),
             ..PostReport::default()
@@ -671,18 +676,18 @@ pub fn post_remittance(
                 .chain(c.service_lines.iter().flat_map(|l| l.adjustments.iter()));
             for a in all {
                 adjustments.push(PostedAdjustment {
-                    group: a.group.clone(),
-                    reason: a.reason.clone(),
+                    group: a.group.to_string(),
+                    reason: a.reason.to_string(),
                     amount_cents: a.amount.cents().unwrap_or(0),
                     text: reasons::describe(&a.group, &a.reason),
                 });
             }
             let posting = PaymentPosting {
-                patient_control_number: c.patient_control_number.clone(),
-                payer_name: r.payer.name.clone(),
+                patient_control_number: c.patient_control_number.to_string(),
+                payer_name: r.payer.name.to_string(),
                 trace_number: trace.clone(),
-                payment_date: r.payment.date.clone(),
-                status_code: c.status_code.clone(),
+                payment_date: r.payment.date.as_deref().map(str::to_string),
+                status_code: c.status_code.to_string(),
                 charge_cents: c.charge.cents().unwrap_or(0),
                 paid_cents: c.paid.cents().unwrap_or(0),
                 patient_resp_cents: c
@@ -690,7 +695,7 @@ pub fn post_remittance(
                     .as_ref()
                     .and_then(Amount::cents)
                     .unwrap_or(0),
-                payer_claim_number: c.payer_claim_control_number.clone(),
+                payer_claim_number: c.payer_claim_control_number.as_deref().map(str::to_string),
                 adjustments,
             };
             let posted = store.post_payment(session, &posting)?;

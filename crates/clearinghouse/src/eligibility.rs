@@ -391,7 +391,7 @@ fn summarize(
     let payer_name = model
         .sources
         .first()
-        .map(|s| s.party.name.clone())
+        .map(|s| s.party.name.to_string())
         .unwrap_or_default();
     let rejections: Vec<Rejection> = model.rejections().map(rejection).collect();
     let member = patient(model, dependent);

@@ -562,7 +562,7 @@ async fn eligibility(sim: &Simulator, request: &Envelope, attempt: u32) -> Optio
         return Some(envelope_response(StatusCode::BAD_REQUEST, &env));
     };
     let member_id = subscriber(&inquiry)
-        .and_then(|m| m.party.id.clone())
+        .and_then(|m| m.party.id.as_deref().map(str::to_string))
         .unwrap_or_default();
     let scenario = sim.config.scenarios.for_member(&member_id);
     let scenario = match scenario {

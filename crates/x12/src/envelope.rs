@@ -265,6 +265,14 @@ impl<'a> Builder<'a> {
             errors.push(seg.error(ErrorKind::Structure, "segment after the IEA trailer"));
             return;
         }
+        // Envelope tags start with I, G or S: most segments go straight
+        // into the open transaction set.
+        if !matches!(seg.tag.as_bytes().first(), Some(b'I' | b'G' | b'S')) {
+            if let Some(tx) = self.tx.as_mut() {
+                tx.body.push(seg);
+                return;
+            }
+        }
         match seg.tag {
             "ISA" => {
                 let n = seg.element_count();

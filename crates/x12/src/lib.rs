@@ -23,9 +23,16 @@ pub mod syntax;
 pub mod transactions;
 pub mod write;
 
+/// The text type of the typed models: values up to 24 bytes (nearly every
+/// X12 element) are stored inline, so reading a model allocates little.
+/// It derefs to `&str` and serializes as a plain string.
+pub use compact_str::CompactString;
 pub use envelope::{parse, read, Document, Group, Interchange, Parsed, Transaction};
 pub use error::{At, Error, ErrorKind};
-pub use segment::{Element, Segment, Values};
+pub use segment::{Element, Elements, Fields, Segment, Values};
+/// The short lists of the 835 and 837P models: the usual count of items
+/// is stored inline. It derefs to a slice and serializes as a sequence.
+pub use smallvec::SmallVec;
 pub use syntax::Delimiters;
 pub use transactions::{model, Model};
 pub use write::{to_x12, write_document, EnvelopeHeader, Usage, WriteOptions};

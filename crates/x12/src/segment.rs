@@ -18,6 +18,26 @@ pub struct Segment<'a> {
     pub delimiters: Delimiters,
 }
 
+/// Where a valid tag ends (its length) when `text` starts with one: a
+/// capital, then a capital or digit, then maybe a third, then the element
+/// separator or the end of the text. None sends the caller the long way.
+fn tag_end(text: &[u8], sep: u8) -> Option<usize> {
+    let ok = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    if ok(&sep) {
+        return None;
+    }
+    match text {
+        [a, b, rest @ ..] if a.is_ascii_uppercase() && ok(b) => match rest {
+            [] => Some(2),
+            [c, ..] if *c == sep => Some(2),
+            [c] if ok(c) => Some(3),
+            [c, d, ..] if ok(c) && *d == sep => Some(3),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 impl<'a> Segment<'a> {
     pub(crate) fn split(
         text: &'a str,
@@ -25,6 +45,21 @@ impl<'a> Segment<'a> {
         offset: usize,
         delimiters: Delimiters,
     ) -> Result<Segment<'a>, Error> {
+        // Nearly every segment has a well-formed tag of 2 or 3 capitals and
+        // digits: take it from the first bytes without searching.
+        if let Some(at) = tag_end(text.as_bytes(), delimiters.element) {
+            let (tag, data) = match text.get(..at).zip(text.get(at + 1..)) {
+                Some(split) => split,
+                None => (text, ""),
+            };
+            return Ok(Segment {
+                tag,
+                data,
+                position,
+                offset,
+                delimiters,
+            });
+        }
         let sep = delimiters.element as char;
         let (tag, data) = text.split_once(sep).unwrap_or((text, ""));
         let ok = (2..=3).contains(&tag.len())
@@ -104,35 +139,17 @@ impl<'a> Segment<'a> {
 
     /// Element `n`, which the guide requires.
     pub fn req(&self, n: usize) -> Result<&'a str, Error> {
-        self.opt(n).ok_or_else(|| {
-            self.error(
-                ErrorKind::Element,
-                format!("{}{:02} is required but empty", self.tag, n),
-            )
-        })
+        self.opt(n).ok_or_else(|| required(self, n))
     }
 
     /// The components of element `n` (its first repetition).
     pub fn components(&self, n: usize) -> impl Iterator<Item = &'a str> {
-        let el = self.el(n);
-        let el = match self.delimiters.repetition {
-            Some(r) => el.split(r as char).next().unwrap_or(""),
-            None => el,
-        };
-        el.split(self.delimiters.component as char)
+        components_of(self.el(n), self.delimiters)
     }
 
     /// Component `k` (1-based) of element `n`, or "".
     pub fn component(&self, n: usize, k: usize) -> &'a str {
-        if k == 0 {
-            return "";
-        }
-        let el = self.el(n);
-        let first = match self.delimiters.repetition {
-            Some(r) => field(el, r, 0),
-            None => el,
-        };
-        field(first, self.delimiters.component, k - 1)
+        component_of(self.el(n), self.delimiters, k)
     }
 
     /// The repetitions of element `n` (one when it does not repeat); none when empty.
@@ -178,6 +195,127 @@ impl<'a> Segment<'a> {
             elements,
         }
         .normalized()
+    }
+}
+
+/// Reading elements by number, from a [`Segment`] or from its [`Fields`].
+/// The models' helpers take either, with the same errors.
+pub trait Elements<'a> {
+    /// The segment the elements are read from (for errors).
+    fn segment(&self) -> &Segment<'a>;
+
+    /// Element `n` (1-based) as written, or "" when absent.
+    fn el(&self, n: usize) -> &'a str;
+
+    /// Element `n`, or None when absent or empty.
+    fn opt(&self, n: usize) -> Option<&'a str> {
+        Some(self.el(n)).filter(|s| !s.is_empty())
+    }
+
+    /// Element `n`, which the guide requires.
+    fn req(&self, n: usize) -> Result<&'a str, Error> {
+        self.opt(n).ok_or_else(|| required(self.segment(), n))
+    }
+
+    /// The components of element `n` (its first repetition).
+    fn components(&self, n: usize) -> impl Iterator<Item = &'a str> {
+        components_of(self.el(n), self.segment().delimiters)
+    }
+
+    /// Component `k` (1-based) of element `n`, or "".
+    fn component(&self, n: usize, k: usize) -> &'a str {
+        component_of(self.el(n), self.segment().delimiters, k)
+    }
+}
+
+fn components_of(el: &str, d: Delimiters) -> impl Iterator<Item = &str> {
+    let el = match d.repetition {
+        Some(r) => field(el, r, 0),
+        None => el,
+    };
+    // Components are a few bytes long: a per-character test (a one-char
+    // array pattern) beats the memchr search that splitting on a `char`
+    // runs for each piece.
+    el.split([d.component as char])
+}
+
+fn component_of(el: &str, d: Delimiters, k: usize) -> &str {
+    if k == 0 {
+        return "";
+    }
+    let first = match d.repetition {
+        Some(r) => field(el, r, 0),
+        None => el,
+    };
+    field(first, d.component, k - 1)
+}
+
+fn required(seg: &Segment<'_>, n: usize) -> Error {
+    seg.error(
+        ErrorKind::Element,
+        format!("{}{:02} is required but empty", seg.tag, n),
+    )
+}
+
+impl<'a> Elements<'a> for Segment<'a> {
+    fn segment(&self) -> &Segment<'a> {
+        self
+    }
+
+    fn el(&self, n: usize) -> &'a str {
+        Segment::el(self, n)
+    }
+}
+
+/// Elements 1 to `N` of a segment, split in one scan: a model that reads
+/// several elements of a segment takes them from here instead of scanning
+/// the segment from its start for each one. Elements past `N` are still
+/// read, from the segment.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'s, 'a, const N: usize> {
+    seg: &'s Segment<'a>,
+    els: [&'a str; N],
+}
+
+impl<'a, const N: usize> Elements<'a> for Fields<'_, 'a, N> {
+    fn segment(&self) -> &Segment<'a> {
+        self.seg
+    }
+
+    fn el(&self, n: usize) -> &'a str {
+        match n.checked_sub(1).and_then(|i| self.els.get(i)) {
+            Some(e) => e,
+            None => self.seg.el(n),
+        }
+    }
+}
+
+impl<'a> Segment<'a> {
+    /// Elements 1 to `N` split in one scan (see [`Fields`]).
+    pub fn fields<const N: usize>(&self) -> Fields<'_, 'a, N> {
+        let mut els = [""; N];
+        if !self.data.is_empty() && N > 0 {
+            let sep = self.delimiters.element;
+            let mut start = 0;
+            let mut i = 0;
+            for (at, &b) in self.data.as_bytes().iter().enumerate() {
+                if b == sep {
+                    // Separators are ASCII, so `at` is a char boundary.
+                    if let Some(slot) = els.get_mut(i) {
+                        *slot = self.data.get(start..at).unwrap_or("");
+                    }
+                    i += 1;
+                    start = at + 1;
+                    if i == N {
+                        break;
+                    }
+                }
+            }
+            if let Some(slot) = els.get_mut(i) {
+                *slot = self.data.get(start..).unwrap_or("");
+            }
+        }
+        Fields { seg: self, els }
     }
 }
 
@@ -290,7 +428,8 @@ impl Values {
 
 #[cfg(test)]
 mod tests {
-    use super::field;
+    use super::{field, Elements, Segment};
+    use crate::syntax::Delimiters;
 
     #[test]
     fn fields_match_splitting() {
@@ -309,6 +448,91 @@ mod tests {
                 for i in 0..6 {
                     let want = text.split(sep as char).nth(i).unwrap_or("");
                     assert_eq!(field(text, sep, i), want, "{text:?} {} {i}", sep as char);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fields_match_elements() {
+        let texts = [
+            "",
+            "a",
+            "a*",
+            "*b",
+            "a*b",
+            "*b*",
+            "a**c*",
+            "a*b*c*d*e*f*g",
+            "Zoë*Ünïcode*€5*",
+        ];
+        for data in texts {
+            let seg = Segment {
+                tag: "REF",
+                data,
+                position: 1,
+                offset: 0,
+                delimiters: Delimiters::default(),
+            };
+            let (f0, f1, f3) = (seg.fields::<0>(), seg.fields::<1>(), seg.fields::<3>());
+            for n in 0..10 {
+                let want = seg.el(n);
+                assert_eq!(f0.el(n), want, "{data:?} {n}");
+                assert_eq!(f1.el(n), want, "{data:?} {n}");
+                assert_eq!(f3.el(n), want, "{data:?} {n}");
+                assert_eq!(f3.opt(n), seg.opt(n), "{data:?} {n}");
+                assert_eq!(
+                    f3.req(n).map_err(|e| e.to_string()),
+                    seg.req(n).map_err(|e| e.to_string()),
+                    "{data:?} {n}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn tags_are_split_off_as_by_searching() {
+        let texts = [
+            "",
+            "A",
+            "AB",
+            "ABC",
+            "ABCD",
+            "A1",
+            "1A",
+            "ab",
+            "AB*",
+            "AB**",
+            "ABC*x",
+            "ABCD*x",
+            "A*B",
+            "*AB",
+            "N1*PR",
+            "SV1*HC:1",
+            "HL*1**20*1",
+            "AB:C*x",
+            "AÉ*x",
+            "ÉA*x",
+            "AB\u{301}*x",
+        ];
+        for text in texts {
+            for sep in [b'*', b'|', b'A', b'1'] {
+                let delimiters = Delimiters {
+                    element: sep,
+                    ..Delimiters::default()
+                };
+                let (tag, data) = text.split_once(sep as char).unwrap_or((text, ""));
+                let valid = (2..=3).contains(&tag.len())
+                    && tag
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                    && tag.as_bytes().first().is_some_and(u8::is_ascii_uppercase);
+                match Segment::split(text, 1, 0, delimiters) {
+                    Ok(s) => {
+                        assert!(valid, "{text:?} {}", sep as char);
+                        assert_eq!((s.tag, s.data), (tag, data), "{text:?} {}", sep as char);
+                    }
+                    Err(_) => assert!(!valid, "{text:?} {}", sep as char),
                 }
             }
         }

@@ -188,6 +188,34 @@ pub fn detect(input: &str, start: usize) -> Result<Delimiters, Error> {
     Ok(d)
 }
 
+/// The first `needle` in `hay`, read eight bytes at a time: segments are a
+/// few dozen bytes, too short for a vectorised search to pay off and long
+/// enough that a byte-at-a-time loop is most of the tokenizer's work.
+fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let pattern = ONES.wrapping_mul(u64::from(needle));
+    let mut chunks = hay.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        // A byte of `x` is zero where the word holds `needle`; the lowest
+        // flagged byte is always a true match (borrows only run upwards).
+        let x = u64::from_le_bytes(bytes) ^ pattern;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    hay.get(at..)?
+        .iter()
+        .position(|&b| b == needle)
+        .map(|i| at + i)
+}
+
 /// Yields the segments of one interchange and stops after its IEA, so the
 /// next interchange (with delimiters of its own) can be detected.
 pub struct Tokenizer<'a> {
@@ -239,10 +267,7 @@ impl<'a> Iterator for Tokenizer<'a> {
                 self.done = true;
                 return None;
             }
-            let len = rest
-                .iter()
-                .position(|&b| b == self.delims.segment)
-                .unwrap_or(rest.len());
+            let len = find_byte(rest, self.delims.segment).unwrap_or(rest.len());
             self.pos = start + len + 1;
             let mut end = start + len;
             // A terminator of '\n' with CRLF line ends leaves a '\r' behind.
@@ -274,7 +299,23 @@ impl<'a> Iterator for Tokenizer<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::Delimiters;
+    use super::{find_byte, Delimiters};
+
+    #[test]
+    fn bytes_are_found_as_by_a_plain_search() {
+        let hay: Vec<u8> = (0..64u8)
+            .map(|i| b"AB~*\x80\xff~~C"[usize::from(i % 9)])
+            .collect();
+        for start in 0..hay.len() {
+            for end in start..=hay.len() {
+                let h = &hay[start..end];
+                for needle in [b'~', b'*', 0x80, 0xff, b'C', b'A', 0x00, 0x7f] {
+                    let want = h.iter().position(|&b| b == needle);
+                    assert_eq!(find_byte(h, needle), want, "{h:?} {needle}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn only_the_segment_terminator_may_be_a_line_break() {

@@ -134,7 +134,10 @@ fn an_835_gives_payment_claims_adjustments_and_lines() {
     let p = l.procedure.as_ref().expect("procedure");
     assert_eq!(
         (p.code.as_str(), p.modifiers.clone()),
-        ("99213", vec!["25".to_string()])
+        (
+            "99213",
+            vec![clinicdesk_x12::CompactString::from("25")].into()
+        )
     );
     assert_eq!(l.adjustments.len(), 2);
     assert_eq!(
@@ -145,7 +148,7 @@ fn an_835_gives_payment_claims_adjustments_and_lines() {
         ("PR", "3")
     );
     assert_eq!(l.references[0].value, "LINE-1");
-    assert_eq!(c.service_lines[1].remarks, vec!["N130"]);
+    assert_eq!(c.service_lines[1].remarks.as_slice(), ["N130"]);
     // Each claim balances: charge less every adjustment is what was paid.
     for c in &r.claims {
         let adj: i64 = c
@@ -333,7 +336,7 @@ fn the_837p_writer_refuses_what_a_payer_would_reject() {
         .contains("not a valid NPI"));
 
     let mut b = common::batch(1);
-    b.claims[0].lines[0].diagnosis_pointers = vec![3];
+    b.claims[0].lines[0].diagnosis_pointers = [3].into_iter().collect();
     assert!(b
         .to_x12(&common::header())
         .unwrap_err()

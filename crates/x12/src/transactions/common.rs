@@ -2,24 +2,30 @@
 //! (N3/N4), references (REF), dates (DTP/DTM) and procedure composites.
 
 use crate::error::{Error, ErrorKind};
-use crate::segment::Segment;
+use crate::segment::{Elements, Segment};
+use compact_str::{format_compact, CompactString};
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 /// A monetary amount as sent (X12 type R: sign, digits, optional decimals),
 /// checked to be a number; kept as text so no cent is lost to floating point.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Amount(String);
+pub struct Amount(CompactString);
 
 impl Amount {
     pub fn new(v: &str) -> Option<Amount> {
+        // Digits with at most one decimal point, not the point alone, in one
+        // pass over the bytes.
         let digits = v.strip_prefix('-').unwrap_or(v);
-        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-        let ok = !(int.is_empty() && frac.is_empty())
-            && int.bytes().all(|b| b.is_ascii_digit())
-            && frac.bytes().all(|b| b.is_ascii_digit())
-            && digits.len() <= 18;
-        ok.then(|| Amount(v.to_string()))
+        let mut points = 0;
+        let ok = digits.len() <= 18
+            && !matches!(digits, "" | ".")
+            && digits.bytes().all(|b| {
+                points += usize::from(b == b'.');
+                b.is_ascii_digit() || (b == b'.' && points == 1)
+            });
+        ok.then(|| Amount(CompactString::new(v)))
     }
 
     /// From whole cents, written without needless zeros (`12.5`, `100`).
@@ -28,14 +34,14 @@ impl Amount {
         let c = cents.unsigned_abs();
         let (whole, frac) = (c / 100, c % 100);
         Amount(match frac {
-            0 => format!("{sign}{whole}"),
-            f if f % 10 == 0 => format!("{sign}{whole}.{}", f / 10),
-            f => format!("{sign}{whole}.{f:02}"),
+            0 => format_compact!("{sign}{whole}"),
+            f if f % 10 == 0 => format_compact!("{sign}{whole}.{}", f / 10),
+            f => format_compact!("{sign}{whole}.{f:02}"),
         })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     /// The amount in cents, when it has at most two decimals.
@@ -58,10 +64,11 @@ impl Amount {
 }
 
 /// Element `n` of `seg` as an amount; empty is None, anything else must be a number.
-pub fn amount(seg: &Segment<'_>, n: usize) -> Result<Option<Amount>, Error> {
+pub fn amount<'a>(seg: &impl Elements<'a>, n: usize) -> Result<Option<Amount>, Error> {
     match seg.opt(n) {
         None => Ok(None),
         Some(v) => Amount::new(v).map(Some).ok_or_else(|| {
+            let seg = seg.segment();
             seg.error(
                 ErrorKind::Element,
                 format!("{}{:02} {v:?} is not an amount", seg.tag, n),
@@ -71,8 +78,9 @@ pub fn amount(seg: &Segment<'_>, n: usize) -> Result<Option<Amount>, Error> {
 }
 
 /// A required amount.
-pub fn req_amount(seg: &Segment<'_>, n: usize) -> Result<Amount, Error> {
+pub fn req_amount<'a>(seg: &impl Elements<'a>, n: usize) -> Result<Amount, Error> {
     amount(seg, n)?.ok_or_else(|| {
+        let seg = seg.segment();
         seg.error(
             ErrorKind::Element,
             format!("{}{:02} (an amount) is required but empty", seg.tag, n),
@@ -80,50 +88,63 @@ pub fn req_amount(seg: &Segment<'_>, n: usize) -> Result<Amount, Error> {
     })
 }
 
-pub fn opt_string(seg: &Segment<'_>, n: usize) -> Option<String> {
+pub fn opt_string<'a>(seg: &impl Elements<'a>, n: usize) -> Option<String> {
     seg.opt(n).map(str::to_string)
+}
+
+/// Element `n` as model text: short values (codes, dates, ids) are stored
+/// inline, without a heap allocation.
+pub fn text<'a>(seg: &impl Elements<'a>, n: usize) -> CompactString {
+    CompactString::new(seg.el(n))
+}
+
+/// Element `n` as model text, or None when absent or empty.
+pub fn opt_text<'a>(seg: &impl Elements<'a>, n: usize) -> Option<CompactString> {
+    seg.opt(n).map(CompactString::new)
 }
 
 /// An entity named in an NM1 segment.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Party {
     /// NM101 entity identifier code, e.g. `PR` payer, `IL` insured, `85` billing provider.
-    pub role: String,
+    pub role: CompactString,
     /// Organization name or person's last name (NM103).
-    pub name: String,
+    pub name: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
+    pub first_name: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub middle_name: Option<String>,
+    pub middle_name: Option<CompactString>,
     /// NM108 identification code qualifier, e.g. `XX` (NPI), `MI` (member id), `PI` (payer id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_qualifier: Option<String>,
+    pub id_qualifier: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
 }
 
 impl Party {
     pub fn from_nm1(seg: &Segment<'_>) -> Party {
+        let seg = &seg.fields::<9>();
         Party {
-            role: seg.el(1).to_string(),
-            name: seg.el(3).to_string(),
-            first_name: opt_string(seg, 4),
-            middle_name: opt_string(seg, 5),
-            id_qualifier: opt_string(seg, 8),
-            id: opt_string(seg, 9),
+            role: text(seg, 1),
+            name: text(seg, 3),
+            first_name: opt_text(seg, 4),
+            middle_name: opt_text(seg, 5),
+            id_qualifier: opt_text(seg, 8),
+            id: opt_text(seg, 9),
             address: None,
         }
     }
 
     /// From N1 (835): name, qualifier and id.
     pub fn from_n1(seg: &Segment<'_>) -> Party {
+        let seg = &seg.fields::<4>();
         Party {
-            role: seg.el(1).to_string(),
-            name: seg.el(2).to_string(),
-            id_qualifier: opt_string(seg, 3),
-            id: opt_string(seg, 4),
+            role: text(seg, 1),
+            name: text(seg, 2),
+            id_qualifier: opt_text(seg, 3),
+            id: opt_text(seg, 4),
             ..Party::default()
         }
     }
@@ -137,27 +158,30 @@ impl Party {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Address {
-    pub lines: Vec<String>,
-    pub city: String,
+    pub lines: SmallVec<[CompactString; 2]>,
+    pub city: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
+    pub postal_code: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    pub country: Option<CompactString>,
 }
 
 impl Address {
     pub fn add(&mut self, seg: &Segment<'_>) {
         match seg.tag {
-            "N3" => self
-                .lines
-                .extend(seg.elements().filter(|e| !e.is_empty()).map(str::to_string)),
+            "N3" => self.lines.extend(
+                seg.elements()
+                    .filter(|e| !e.is_empty())
+                    .map(CompactString::new),
+            ),
             "N4" => {
-                self.city = seg.el(1).to_string();
-                self.state = opt_string(seg, 2);
-                self.postal_code = opt_string(seg, 3);
-                self.country = opt_string(seg, 4);
+                let seg = &seg.fields::<4>();
+                self.city = text(seg, 1);
+                self.state = opt_text(seg, 2);
+                self.postal_code = opt_text(seg, 3);
+                self.country = opt_text(seg, 4);
             }
             _ => {}
         }
@@ -167,18 +191,19 @@ impl Address {
 /// REF: a qualified reference number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reference {
-    pub qualifier: String,
-    pub value: String,
+    pub qualifier: CompactString,
+    pub value: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
 }
 
 impl Reference {
     pub fn from_ref(seg: &Segment<'_>) -> Reference {
+        let seg = &seg.fields::<3>();
         Reference {
-            qualifier: seg.el(1).to_string(),
-            value: seg.el(2).to_string(),
-            description: opt_string(seg, 3),
+            qualifier: text(seg, 1),
+            value: text(seg, 2),
+            description: opt_text(seg, 3),
         }
     }
 }
@@ -187,22 +212,24 @@ impl Reference {
 /// or range, as sent (`CCYYMMDD` or `CCYYMMDD-CCYYMMDD`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DateRef {
-    pub qualifier: String,
-    pub value: String,
+    pub qualifier: CompactString,
+    pub value: CompactString,
 }
 
 impl DateRef {
     pub fn from_dtp(seg: &Segment<'_>) -> DateRef {
+        let seg = &seg.fields::<3>();
         DateRef {
-            qualifier: seg.el(1).to_string(),
-            value: seg.el(3).to_string(),
+            qualifier: text(seg, 1),
+            value: text(seg, 3),
         }
     }
 
     pub fn from_dtm(seg: &Segment<'_>) -> DateRef {
+        let seg = &seg.fields::<2>();
         DateRef {
-            qualifier: seg.el(1).to_string(),
-            value: seg.el(2).to_string(),
+            qualifier: text(seg, 1),
+            value: text(seg, 2),
         }
     }
 }
@@ -210,30 +237,30 @@ impl DateRef {
 /// A composite medical procedure: qualifier (`HC` for CPT/HCPCS), code, modifiers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Procedure {
-    pub qualifier: String,
-    pub code: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub modifiers: Vec<String>,
+    pub qualifier: CompactString,
+    pub code: CompactString,
+    #[serde(default, skip_serializing_if = "SmallVec::is_empty")]
+    pub modifiers: SmallVec<[CompactString; 2]>,
 }
 
 impl Procedure {
     /// Element `n` of `seg` as a procedure composite (qualifier, code, up to
     /// four modifiers; a description in component 7 is left out).
-    pub fn from_composite(seg: &Segment<'_>, n: usize) -> Option<Procedure> {
+    pub fn from_composite<'a>(seg: &impl Elements<'a>, n: usize) -> Option<Procedure> {
         let mut c = seg.components(n);
-        let qualifier = c.next().unwrap_or("").to_string();
-        let code = c.next().unwrap_or("").to_string();
+        let qualifier = c.next().unwrap_or("");
+        let code = c.next().unwrap_or("");
         if code.is_empty() {
             return None;
         }
         let modifiers = c
             .take(4)
             .filter(|m| !m.is_empty())
-            .map(str::to_string)
+            .map(CompactString::new)
             .collect();
         Some(Procedure {
-            qualifier,
-            code,
+            qualifier: CompactString::new(qualifier),
+            code: CompactString::new(code),
             modifiers,
         })
     }
@@ -360,5 +387,51 @@ impl InquiryHeader<'_> {
             self.provider_npi,
             "is not a valid NPI (10 digits with a check digit)",
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Amount;
+
+    #[test]
+    fn amounts_are_digits_with_at_most_one_point() {
+        let reference = |v: &str| {
+            let digits = v.strip_prefix('-').unwrap_or(v);
+            let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+            !(int.is_empty() && frac.is_empty())
+                && int.bytes().all(|b| b.is_ascii_digit())
+                && frac.bytes().all(|b| b.is_ascii_digit())
+                && digits.len() <= 18
+        };
+        let values = [
+            "",
+            "-",
+            ".",
+            "-.",
+            "0",
+            "-0",
+            "1.",
+            ".5",
+            "-.5",
+            "12.50",
+            "1.2.3",
+            "..",
+            "1..",
+            "--1",
+            "+1",
+            "1e5",
+            " 1",
+            "1 ",
+            "١",
+            "12345678901234567.8",
+            "123456789012345678",
+            "1234567890123456789",
+            "-123456789012345678",
+            "9.99999999999999999",
+        ];
+        for v in values {
+            assert_eq!(Amount::new(v).is_some(), reference(v), "{v:?}");
+        }
     }
 }

@@ -466,12 +466,12 @@ pub fn parse(tx: &Transaction<'_>) -> Result<Eligibility, Error> {
                 if let Some(m) = st.member() {
                     match r.qualifier.as_str() {
                         "18" => {
-                            m.plan.plan_number = Some(r.value.clone());
-                            m.plan.plan_name = r.description.clone();
+                            m.plan.plan_number = Some(r.value.to_string());
+                            m.plan.plan_name = r.description.as_deref().map(str::to_string);
                         }
                         "6P" => {
-                            m.plan.group_number = Some(r.value.clone());
-                            m.plan.group_name = r.description.clone();
+                            m.plan.group_number = Some(r.value.to_string());
+                            m.plan.group_name = r.description.as_deref().map(str::to_string);
                         }
                         _ => {}
                     }

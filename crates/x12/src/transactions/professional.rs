@@ -2,13 +2,15 @@
 //! 837P and written to one. Both directions use the same types, so a claim
 //! written and read back compares equal.
 
-use super::common::{check, is_date, npi_is_valid, opt_string, req_amount, Address, Amount};
+use super::common::{check, is_date, npi_is_valid, opt_text, req_amount, text, Address, Amount};
 use crate::envelope::Transaction;
 use crate::error::{Error, ErrorKind};
-use crate::segment::{Segment, Values};
+use crate::segment::{Elements, Segment, Values};
 use crate::syntax::Delimiters;
 use crate::write::{to_x12, EnvelopeHeader};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 pub const VERSION: &str = "005010X222A1";
 
@@ -16,10 +18,10 @@ pub const VERSION: &str = "005010X222A1";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProfessionalBatch {
     /// BHT03: the originator's reference for this batch.
-    pub reference: String,
+    pub reference: CompactString,
     /// CCYYMMDD and HHMM the batch was made.
-    pub date: String,
-    pub time: String,
+    pub date: CompactString,
+    pub time: CompactString,
     pub submitter: Submitter,
     pub receiver: Receiver,
     pub claims: Vec<ProfessionalClaim>,
@@ -27,62 +29,62 @@ pub struct ProfessionalBatch {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Submitter {
-    pub name: String,
+    pub name: CompactString,
     /// The id the receiver knows the submitter by (NM109, qualifier 46).
-    pub id: String,
-    pub contact_name: String,
-    pub phone: String,
+    pub id: CompactString,
+    pub contact_name: CompactString,
+    pub phone: CompactString,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Receiver {
-    pub name: String,
-    pub id: String,
+    pub name: CompactString,
+    pub id: CompactString,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingProvider {
     /// Organization name (NM1*85 with entity type 2).
-    pub name: String,
-    pub npi: String,
+    pub name: CompactString,
+    pub npi: CompactString,
     /// Employer identification number (REF*EI), 9 digits.
-    pub tax_id: String,
+    pub tax_id: CompactString,
     pub address: Address,
     #[serde(default)]
-    pub taxonomy: Option<String>,
+    pub taxonomy: Option<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Person {
-    pub last_name: String,
-    pub first_name: String,
+    pub last_name: CompactString,
+    pub first_name: CompactString,
     #[serde(default)]
     pub address: Option<Address>,
     /// CCYYMMDD.
     #[serde(default)]
-    pub birth_date: Option<String>,
+    pub birth_date: Option<CompactString>,
     /// `F`, `M` or `U`.
     #[serde(default)]
-    pub gender: Option<String>,
+    pub gender: Option<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Payer {
-    pub name: String,
+    pub name: CompactString,
     /// Payer id (NM109, qualifier PI).
-    pub id: String,
+    pub id: CompactString,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Subscriber {
-    pub member_id: String,
+    pub member_id: CompactString,
     pub person: Person,
     /// SBR01: `P` primary, `S` secondary, `T` tertiary …
-    pub payer_responsibility: String,
+    pub payer_responsibility: CompactString,
     #[serde(default)]
-    pub group_number: Option<String>,
+    pub group_number: Option<CompactString>,
     /// SBR09 claim filing indicator, e.g. `CI` commercial, `MB` Medicare part B.
-    pub filing_indicator: String,
+    pub filing_indicator: CompactString,
     pub payer: Payer,
 }
 
@@ -90,38 +92,38 @@ pub struct Subscriber {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Patient {
     /// PAT01 relationship to the subscriber: `01` spouse, `19` child, `G8` other …
-    pub relationship: String,
+    pub relationship: CompactString,
     pub person: Person,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenderingProvider {
-    pub last_name: String,
-    pub first_name: String,
-    pub npi: String,
+    pub last_name: CompactString,
+    pub first_name: CompactString,
+    pub npi: CompactString,
     #[serde(default)]
-    pub taxonomy: Option<String>,
+    pub taxonomy: Option<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceLine {
     /// CPT/HCPCS code (SV101-2, qualifier HC).
-    pub procedure_code: String,
+    pub procedure_code: CompactString,
     #[serde(default)]
-    pub modifiers: Vec<String>,
+    pub modifiers: SmallVec<[CompactString; 2]>,
     pub charge: Amount,
     /// SV104 service units.
-    pub units: String,
+    pub units: CompactString,
     /// SV105, when it differs from the claim's.
     #[serde(default)]
-    pub place_of_service: Option<String>,
+    pub place_of_service: Option<CompactString>,
     /// SV107: 1-based positions in the claim's diagnoses, up to four.
-    pub diagnosis_pointers: Vec<u8>,
+    pub diagnosis_pointers: SmallVec<[u8; 4]>,
     /// DTP*472, CCYYMMDD.
-    pub service_date: String,
+    pub service_date: CompactString,
     /// REF*6R line item control number, echoed back in the 835.
     #[serde(default)]
-    pub control_number: Option<String>,
+    pub control_number: Option<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -131,14 +133,14 @@ pub struct ProfessionalClaim {
     #[serde(default)]
     pub patient: Option<Patient>,
     /// CLM01 patient control number: the clinic's claim id, echoed in the 835 CLP01.
-    pub claim_id: String,
+    pub claim_id: CompactString,
     pub total_charge: Amount,
     /// CLM05-1 place of service, e.g. `11` office.
-    pub place_of_service: String,
+    pub place_of_service: CompactString,
     /// CLM05-3: `1` original, `7` replacement, `8` void.
-    pub frequency: String,
+    pub frequency: CompactString,
     /// ICD-10-CM codes without the dot; the first is the principal diagnosis.
-    pub diagnoses: Vec<String>,
+    pub diagnoses: SmallVec<[CompactString; 4]>,
     #[serde(default)]
     pub rendering_provider: Option<RenderingProvider>,
     pub lines: Vec<ServiceLine>,
@@ -460,7 +462,7 @@ impl ProfessionalBatch {
             for (i, l) in c.lines.iter().enumerate() {
                 out.push(Values::new("LX").el((i + 1).to_string()));
                 let mut proc = vec!["HC", l.procedure_code.as_str()];
-                proc.extend(l.modifiers.iter().map(String::as_str));
+                proc.extend(l.modifiers.iter().map(CompactString::as_str));
                 let pointers: Vec<String> =
                     l.diagnosis_pointers.iter().map(u8::to_string).collect();
                 out.push(
@@ -502,10 +504,10 @@ enum Sect {
     Line,
 }
 
-fn person_from(seg: &Segment<'_>) -> Person {
+fn person_from<'a>(seg: &impl Elements<'a>) -> Person {
     Person {
-        last_name: seg.el(3).to_string(),
-        first_name: seg.el(4).to_string(),
+        last_name: text(seg, 3),
+        first_name: text(seg, 4),
         address: None,
         birth_date: None,
         gender: None,
@@ -518,55 +520,58 @@ fn structure(seg: &Segment<'_>, what: &str) -> Error {
 
 pub fn parse(tx: &Transaction<'_>) -> Result<ProfessionalBatch, Error> {
     let mut b = ProfessionalBatch {
-        reference: String::new(),
-        date: String::new(),
-        time: String::new(),
+        reference: CompactString::default(),
+        date: CompactString::default(),
+        time: CompactString::default(),
         submitter: Submitter {
-            name: String::new(),
-            id: String::new(),
-            contact_name: String::new(),
-            phone: String::new(),
+            name: CompactString::default(),
+            id: CompactString::default(),
+            contact_name: CompactString::default(),
+            phone: CompactString::default(),
         },
         receiver: Receiver {
-            name: String::new(),
-            id: String::new(),
+            name: CompactString::default(),
+            id: CompactString::default(),
         },
-        claims: Vec::new(),
+        claims: Vec::with_capacity(tx.body.iter().filter(|s| s.tag == "CLM").count()),
     };
     let mut sect = Sect::Header;
     let mut billing: Option<BillingProvider> = None;
     let mut subscriber: Option<Subscriber> = None;
     let mut patient: Option<Patient> = None;
     for seg in &tx.body {
-        match (seg.tag, seg.el(1)) {
+        // The elements the model reads, split once (HI reads up to 12; the
+        // rest come from the segment).
+        let f = &seg.fields::<9>();
+        match (seg.tag, f.el(1)) {
             ("BHT", _) => {
-                b.reference = seg.el(3).to_string();
-                b.date = seg.el(4).to_string();
-                b.time = seg.el(5).to_string();
+                b.reference = text(f, 3);
+                b.date = text(f, 4);
+                b.time = text(f, 5);
             }
             ("NM1", "41") => {
                 sect = Sect::Submitter;
-                b.submitter.name = seg.el(3).to_string();
-                b.submitter.id = seg.el(9).to_string();
+                b.submitter.name = text(f, 3);
+                b.submitter.id = text(f, 9);
             }
             ("PER", _) if sect == Sect::Submitter => {
-                b.submitter.contact_name = seg.el(2).to_string();
-                if seg.el(3) == "TE" {
-                    b.submitter.phone = seg.el(4).to_string();
+                b.submitter.contact_name = text(f, 2);
+                if f.el(3) == "TE" {
+                    b.submitter.phone = text(f, 4);
                 }
             }
             ("NM1", "40") => {
                 sect = Sect::Receiver;
-                b.receiver.name = seg.el(3).to_string();
-                b.receiver.id = seg.el(9).to_string();
+                b.receiver.name = text(f, 3);
+                b.receiver.id = text(f, 9);
             }
-            ("HL", _) => match seg.el(3) {
+            ("HL", _) => match f.el(3) {
                 "20" => {
                     sect = Sect::Billing;
                     billing = Some(BillingProvider {
-                        name: String::new(),
-                        npi: String::new(),
-                        tax_id: String::new(),
+                        name: CompactString::default(),
+                        npi: CompactString::default(),
+                        tax_id: CompactString::default(),
                         address: Address::default(),
                         taxonomy: None,
                     });
@@ -582,20 +587,20 @@ pub fn parse(tx: &Transaction<'_>) -> Result<ProfessionalBatch, Error> {
                     }
                     sect = Sect::Subscriber;
                     subscriber = Some(Subscriber {
-                        member_id: String::new(),
+                        member_id: CompactString::default(),
                         person: Person {
-                            last_name: String::new(),
-                            first_name: String::new(),
+                            last_name: CompactString::default(),
+                            first_name: CompactString::default(),
                             address: None,
                             birth_date: None,
                             gender: None,
                         },
-                        payer_responsibility: String::new(),
+                        payer_responsibility: CompactString::default(),
                         group_number: None,
-                        filing_indicator: String::new(),
+                        filing_indicator: CompactString::default(),
                         payer: Payer {
-                            name: String::new(),
-                            id: String::new(),
+                            name: CompactString::default(),
+                            id: CompactString::default(),
                         },
                     });
                     patient = None;
@@ -606,8 +611,8 @@ pub fn parse(tx: &Transaction<'_>) -> Result<ProfessionalBatch, Error> {
                     }
                     sect = Sect::Patient;
                     patient = Some(Patient {
-                        relationship: String::new(),
-                        person: person_from(seg),
+                        relationship: CompactString::default(),
+                        person: person_from(f),
                     });
                 }
                 other => {
@@ -618,10 +623,10 @@ pub fn parse(tx: &Transaction<'_>) -> Result<ProfessionalBatch, Error> {
                 }
             },
             ("PRV", _) => match (sect, billing.as_mut(), b.claims.last_mut()) {
-                (Sect::Billing, Some(bp), _) => bp.taxonomy = opt_string(seg, 3),
+                (Sect::Billing, Some(bp), _) => bp.taxonomy = opt_text(f, 3),
                 (Sect::Rendering, _, Some(c)) => {
                     if let Some(r) = c.rendering_provider.as_mut() {
-                        r.taxonomy = opt_string(seg, 3);
+                        r.taxonomy = opt_text(f, 3);
                     }
                 }
                 _ => {}
@@ -630,12 +635,12 @@ pub fn parse(tx: &Transaction<'_>) -> Result<ProfessionalBatch, Error> {
                 let bp = billing
                     .as_mut()
                     .ok_or_else(|| structure(seg, "outside a billing provider level"))?;
-                bp.name = seg.el(3).to_string();
-                bp.npi = seg.el(9).to_string();
+                bp.name = text(f, 3);
+                bp.npi = text(f, 9);
             }
             ("REF", "EI") if sect == Sect::Billing => {
                 if let Some(bp) = billing.as_mut() {
-                    bp.tax_id = seg.el(2).to_string();
+                    bp.tax_id = text(f, 2);
                 }
             }
             ("N3" | "N4", _) => {
@@ -657,23 +662,23 @@ pub fn parse(tx: &Transaction<'_>) -> Result<ProfessionalBatch, Error> {
                 let s = subscriber
                     .as_mut()
                     .ok_or_else(|| structure(seg, "outside a subscriber level"))?;
-                s.payer_responsibility = seg.el(1).to_string();
-                s.group_number = opt_string(seg, 3);
-                s.filing_indicator = seg.el(9).to_string();
+                s.payer_responsibility = text(f, 1);
+                s.group_number = opt_text(f, 3);
+                s.filing_indicator = text(f, 9);
             }
             ("NM1", "IL") if sect == Sect::Subscriber => {
                 let s = subscriber
                     .as_mut()
                     .ok_or_else(|| structure(seg, "outside a subscriber level"))?;
-                s.person = person_from(seg);
-                s.member_id = seg.el(9).to_string();
+                s.person = person_from(f);
+                s.member_id = text(f, 9);
                 sect = Sect::Subscriber;
             }
             ("NM1", "PR") if matches!(sect, Sect::Subscriber | Sect::Payer) => {
                 if let Some(s) = subscriber.as_mut() {
                     s.payer = Payer {
-                        name: seg.el(3).to_string(),
-                        id: seg.el(9).to_string(),
+                        name: text(f, 3),
+                        id: text(f, 9),
                     };
                 }
                 sect = Sect::Payer;
@@ -685,20 +690,20 @@ pub fn parse(tx: &Transaction<'_>) -> Result<ProfessionalBatch, Error> {
                     _ => None,
                 };
                 if let Some(p) = p {
-                    if seg.el(1) == "D8" {
-                        p.birth_date = opt_string(seg, 2);
+                    if f.el(1) == "D8" {
+                        p.birth_date = opt_text(f, 2);
                     }
-                    p.gender = opt_string(seg, 3);
+                    p.gender = opt_text(f, 3);
                 }
             }
             ("PAT", _) => {
                 if let Some(p) = patient.as_mut() {
-                    p.relationship = seg.el(1).to_string();
+                    p.relationship = text(f, 1);
                 }
             }
             ("NM1", "QC") if sect == Sect::Patient => {
                 if let Some(p) = patient.as_mut() {
-                    p.person = person_from(seg);
+                    p.person = person_from(f);
                 }
                 sect = Sect::Patient;
             }
@@ -714,11 +719,11 @@ pub fn parse(tx: &Transaction<'_>) -> Result<ProfessionalBatch, Error> {
                     billing_provider: bp,
                     subscriber: s,
                     patient: patient.clone(),
-                    claim_id: seg.req(1)?.to_string(),
-                    total_charge: req_amount(seg, 2)?,
-                    place_of_service: seg.component(5, 1).to_string(),
-                    frequency: seg.component(5, 3).to_string(),
-                    diagnoses: Vec::new(),
+                    claim_id: CompactString::new(f.req(1)?),
+                    total_charge: req_amount(f, 2)?,
+                    place_of_service: CompactString::new(f.component(5, 1)),
+                    frequency: CompactString::new(f.component(5, 3)),
+                    diagnoses: SmallVec::new(),
                     rendering_provider: None,
                     lines: Vec::new(),
                 });
@@ -726,8 +731,8 @@ pub fn parse(tx: &Transaction<'_>) -> Result<ProfessionalBatch, Error> {
             ("HI", _) => {
                 if let Some(c) = b.claims.last_mut() {
                     for n in 1..=12 {
-                        if matches!(seg.component(n, 1), "ABK" | "ABF" | "BK" | "BF") {
-                            c.diagnoses.push(seg.component(n, 2).to_string());
+                        if matches!(f.component(n, 1), "ABK" | "ABF" | "BK" | "BF") {
+                            c.diagnoses.push(CompactString::new(f.component(n, 2)));
                         }
                     }
                 }
@@ -738,9 +743,9 @@ pub fn parse(tx: &Transaction<'_>) -> Result<ProfessionalBatch, Error> {
                     .last_mut()
                     .ok_or_else(|| structure(seg, "before any CLM"))?;
                 c.rendering_provider = Some(RenderingProvider {
-                    last_name: seg.el(3).to_string(),
-                    first_name: seg.el(4).to_string(),
-                    npi: seg.el(9).to_string(),
+                    last_name: text(f, 3),
+                    first_name: text(f, 4),
+                    npi: text(f, 9),
                     taxonomy: None,
                 });
                 sect = Sect::Rendering;
@@ -759,15 +764,15 @@ pub fn parse(tx: &Transaction<'_>) -> Result<ProfessionalBatch, Error> {
                     .claims
                     .last_mut()
                     .ok_or_else(|| structure(seg, "before any CLM"))?;
-                let mut proc = seg.components(1).skip(1);
-                let procedure_code = proc.next().unwrap_or("").to_string();
+                let mut proc = f.components(1).skip(1);
+                let procedure_code = CompactString::new(proc.next().unwrap_or(""));
                 let modifiers = proc
                     .take(4)
                     .filter(|m| !m.is_empty())
-                    .map(str::to_string)
+                    .map(CompactString::new)
                     .collect();
-                let mut diagnosis_pointers = Vec::new();
-                for p in seg.components(7).filter(|p| !p.is_empty()) {
+                let mut diagnosis_pointers = SmallVec::new();
+                for p in f.components(7).filter(|p| !p.is_empty()) {
                     diagnosis_pointers.push(p.parse::<u8>().map_err(|_| {
                         seg.error(
                             ErrorKind::Element,
@@ -778,22 +783,22 @@ pub fn parse(tx: &Transaction<'_>) -> Result<ProfessionalBatch, Error> {
                 c.lines.push(ServiceLine {
                     procedure_code,
                     modifiers,
-                    charge: req_amount(seg, 2)?,
-                    units: seg.el(4).to_string(),
-                    place_of_service: opt_string(seg, 5),
+                    charge: req_amount(f, 2)?,
+                    units: text(f, 4),
+                    place_of_service: opt_text(f, 5),
                     diagnosis_pointers,
-                    service_date: String::new(),
+                    service_date: CompactString::default(),
                     control_number: None,
                 });
             }
             ("DTP", "472") if sect == Sect::Line => {
                 if let Some(l) = b.claims.last_mut().and_then(|c| c.lines.last_mut()) {
-                    l.service_date = seg.el(3).to_string();
+                    l.service_date = text(f, 3);
                 }
             }
             ("REF", "6R") if sect == Sect::Line => {
                 if let Some(l) = b.claims.last_mut().and_then(|c| c.lines.last_mut()) {
-                    l.control_number = opt_string(seg, 2);
+                    l.control_number = opt_text(f, 2);
                 }
             }
             _ => {}

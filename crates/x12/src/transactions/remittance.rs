@@ -3,12 +3,14 @@
 //! (CAS) and service lines (SVC), and provider-level adjustments (PLB).
 
 use super::common::{
-    amount, missing, opt_string, req_amount, Amount, DateRef, Party, Procedure, Reference,
+    amount, missing, opt_text, req_amount, text, Amount, DateRef, Party, Procedure, Reference,
 };
 use crate::envelope::Transaction;
 use crate::error::{Error, ErrorKind};
-use crate::segment::Segment;
+use crate::segment::{Elements, Segment};
+use compact_str::CompactString;
 use serde::Serialize;
+use smallvec::SmallVec;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Remittance {
@@ -30,67 +32,67 @@ pub struct Remittance {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Payment {
     /// BPR01: `I` remittance with payment, `H` advice only, …
-    pub handling: String,
+    pub handling: CompactString,
     pub amount: Amount,
     /// BPR03: `C` credit, `D` debit.
-    pub credit_debit: String,
+    pub credit_debit: CompactString,
     /// BPR04: `ACH`, `CHK`, `FWT`, `BOP` or `NON`.
-    pub method: String,
+    pub method: CompactString,
     /// BPR16: CCYYMMDD.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub date: Option<String>,
+    pub date: Option<CompactString>,
 }
 
 /// TRN: the check or EFT trace number that ties the 835 to the money.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PaymentTrace {
-    pub number: String,
+    pub number: CompactString,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub originator: Option<String>,
+    pub originator: Option<CompactString>,
 }
 
 /// CAS: one reason within an adjustment group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Adjustment {
     /// `CO` contractual, `PR` patient responsibility, `OA` other, `PI` payer initiated, `CR` correction.
-    pub group: String,
+    pub group: CompactString,
     /// Claim adjustment reason code, e.g. `45`, `1` (deductible), `2` (coinsurance), `3` (copay).
-    pub reason: String,
+    pub reason: CompactString,
     pub amount: Amount,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<String>,
+    pub quantity: Option<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClaimPayment {
     /// CLP01: the clinic's claim id (CLM01 of the 837).
-    pub patient_control_number: String,
-    pub status_code: String,
+    pub patient_control_number: CompactString,
+    pub status_code: CompactString,
     pub status: Option<&'static str>,
     pub charge: Amount,
     pub paid: Amount,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patient_responsibility: Option<Amount>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub filing_indicator: Option<String>,
+    pub filing_indicator: Option<CompactString>,
     /// CLP07: the payer's own claim number.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payer_claim_control_number: Option<String>,
+    pub payer_claim_control_number: Option<CompactString>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub facility_code: Option<String>,
+    pub facility_code: Option<CompactString>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub frequency: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub parties: Vec<Party>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub adjustments: Vec<Adjustment>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub dates: Vec<DateRef>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub references: Vec<Reference>,
+    pub frequency: Option<CompactString>,
+    #[serde(skip_serializing_if = "SmallVec::is_empty")]
+    pub parties: SmallVec<[Party; 2]>,
+    #[serde(skip_serializing_if = "SmallVec::is_empty")]
+    pub adjustments: SmallVec<[Adjustment; 2]>,
+    #[serde(skip_serializing_if = "SmallVec::is_empty")]
+    pub dates: SmallVec<[DateRef; 2]>,
+    #[serde(skip_serializing_if = "SmallVec::is_empty")]
+    pub references: SmallVec<[Reference; 1]>,
     /// AMT: supplemental amounts by qualifier (e.g. `AU` coverage amount).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub amounts: Vec<(String, Amount)>,
+    #[serde(skip_serializing_if = "SmallVec::is_empty")]
+    pub amounts: SmallVec<[(CompactString, Amount); 1]>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub service_lines: Vec<ServiceLine>,
 }
@@ -108,39 +110,39 @@ pub struct ServiceLine {
     pub charge: Amount,
     pub paid: Amount,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revenue_code: Option<String>,
+    pub revenue_code: Option<CompactString>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub units: Option<String>,
+    pub units: Option<CompactString>,
     /// SVC06: the procedure as billed, when the payer paid a different one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billed_procedure: Option<Procedure>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub adjustments: Vec<Adjustment>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub dates: Vec<DateRef>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub references: Vec<Reference>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub amounts: Vec<(String, Amount)>,
+    #[serde(skip_serializing_if = "SmallVec::is_empty")]
+    pub adjustments: SmallVec<[Adjustment; 2]>,
+    #[serde(skip_serializing_if = "SmallVec::is_empty")]
+    pub dates: SmallVec<[DateRef; 1]>,
+    #[serde(skip_serializing_if = "SmallVec::is_empty")]
+    pub references: SmallVec<[Reference; 1]>,
+    #[serde(skip_serializing_if = "SmallVec::is_empty")]
+    pub amounts: SmallVec<[(CompactString, Amount); 1]>,
     /// LQ: remark codes.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub remarks: Vec<String>,
+    #[serde(skip_serializing_if = "SmallVec::is_empty")]
+    pub remarks: SmallVec<[CompactString; 2]>,
 }
 
 /// PLB: money taken or given at the provider level, not tied to a claim.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProviderAdjustment {
-    pub provider_id: String,
-    pub fiscal_period_end: String,
+    pub provider_id: CompactString,
+    pub fiscal_period_end: CompactString,
     pub items: Vec<ProviderAdjustmentItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProviderAdjustmentItem {
     /// PLB03-1, e.g. `WO` overpayment recovery, `L6` interest.
-    pub reason: String,
+    pub reason: CompactString,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
+    pub reference: Option<CompactString>,
     pub amount: Amount,
 }
 
@@ -161,27 +163,31 @@ pub fn claim_status(code: &str) -> Option<&'static str> {
     })
 }
 
-/// CAS: a group code and up to six reason/amount/quantity triplets.
-fn adjustments(seg: &Segment<'_>) -> Result<Vec<Adjustment>, Error> {
-    let group = seg.req(1)?.to_string();
-    let mut out = Vec::new();
+/// CAS: a group code and up to six reason/amount/quantity triplets, read
+/// into `out` (which it empties first).
+fn adjustments(seg: &Segment<'_>, out: &mut Vec<Adjustment>) -> Result<(), Error> {
+    out.clear();
+    // Most CAS hold one to three reasons (elements 1 to 10); any further
+    // ones are read from the segment.
+    let seg = &seg.fields::<10>();
+    let group = CompactString::new(seg.req(1)?);
     for i in 0..6 {
         let n = 2 + i * 3;
         let Some(reason) = seg.opt(n) else { continue };
         out.push(Adjustment {
             group: group.clone(),
-            reason: reason.to_string(),
+            reason: CompactString::new(reason),
             amount: req_amount(seg, n + 1)?,
-            quantity: opt_string(seg, n + 2),
+            quantity: opt_text(seg, n + 2),
         });
     }
     if out.is_empty() {
-        return Err(seg.error(
+        return Err(seg.segment().error(
             ErrorKind::Element,
             "CAS02 (a reason code) is required but empty",
         ));
     }
-    Ok(out)
+    Ok(())
 }
 
 fn plb(seg: &Segment<'_>) -> Result<ProviderAdjustment, Error> {
@@ -192,14 +198,16 @@ fn plb(seg: &Segment<'_>) -> Result<ProviderAdjustment, Error> {
             continue;
         }
         items.push(ProviderAdjustmentItem {
-            reason: seg.component(n, 1).to_string(),
-            reference: Some(seg.component(n, 2).to_string()).filter(|s| !s.is_empty()),
+            reason: CompactString::new(seg.component(n, 1)),
+            reference: Some(seg.component(n, 2))
+                .filter(|s| !s.is_empty())
+                .map(CompactString::new),
             amount: req_amount(seg, n + 1)?,
         });
     }
     Ok(ProviderAdjustment {
-        provider_id: seg.req(1)?.to_string(),
-        fiscal_period_end: seg.el(2).to_string(),
+        provider_id: CompactString::new(seg.req(1)?),
+        fiscal_period_end: text(seg, 2),
         items,
     })
 }
@@ -213,14 +221,24 @@ enum Where {
     Line,
 }
 
+/// How many service lines (SVC) the claim whose segments follow has: those
+/// before the next CLP. Its lines are then allocated once, at their size.
+fn line_count(rest: &[Segment<'_>]) -> usize {
+    rest.iter()
+        .take_while(|s| s.tag != "CLP")
+        .filter(|s| s.tag == "SVC")
+        .count()
+}
+
 pub fn parse(tx: &Transaction<'_>) -> Result<Remittance, Error> {
     let mut payment = None;
+    let claims = tx.body.iter().filter(|s| s.tag == "CLP").count();
     let mut r = Remittance {
         payment: Payment {
-            handling: String::new(),
+            handling: CompactString::default(),
             amount: Amount::from_cents(0),
-            credit_debit: String::new(),
-            method: String::new(),
+            credit_debit: CompactString::default(),
+            method: CompactString::default(),
             date: None,
         },
         trace: None,
@@ -228,26 +246,30 @@ pub fn parse(tx: &Transaction<'_>) -> Result<Remittance, Error> {
         dates: Vec::new(),
         payer: Party::default(),
         payee: Party::default(),
-        claims: Vec::new(),
+        claims: Vec::with_capacity(claims),
         provider_adjustments: Vec::new(),
     };
     let mut at = Where::Header;
     let (mut has_payer, mut has_payee) = (false, false);
-    for seg in &tx.body {
+    // One CAS, read before it is known where it goes.
+    let mut cas: Vec<Adjustment> = Vec::new();
+    for (i, seg) in tx.body.iter().enumerate() {
         match seg.tag {
             "BPR" => {
+                let seg = &seg.fields::<16>();
                 payment = Some(Payment {
-                    handling: seg.req(1)?.to_string(),
+                    handling: CompactString::new(seg.req(1)?),
                     amount: req_amount(seg, 2)?,
-                    credit_debit: seg.el(3).to_string(),
-                    method: seg.el(4).to_string(),
-                    date: opt_string(seg, 16),
+                    credit_debit: text(seg, 3),
+                    method: text(seg, 4),
+                    date: opt_text(seg, 16),
                 });
             }
             "TRN" => {
+                let seg = &seg.fields::<3>();
                 r.trace = Some(PaymentTrace {
-                    number: seg.req(2)?.to_string(),
-                    originator: opt_string(seg, 3),
+                    number: CompactString::new(seg.req(2)?),
+                    originator: opt_text(seg, 3),
                 })
             }
             "N1" => {
@@ -278,25 +300,29 @@ pub fn parse(tx: &Transaction<'_>) -> Result<Remittance, Error> {
             },
             "CLP" => {
                 at = Where::Claim;
-                let status_code = seg.req(2)?.to_string();
-                r.claims.push(ClaimPayment {
-                    patient_control_number: seg.req(1)?.to_string(),
+                let seg = &seg.fields::<9>();
+                let status_code = CompactString::new(seg.req(2)?);
+                let claim = ClaimPayment {
+                    patient_control_number: CompactString::new(seg.req(1)?),
                     status: claim_status(&status_code),
                     status_code,
                     charge: req_amount(seg, 3)?,
                     paid: req_amount(seg, 4)?,
                     patient_responsibility: amount(seg, 5)?,
-                    filing_indicator: opt_string(seg, 6),
-                    payer_claim_control_number: opt_string(seg, 7),
-                    facility_code: opt_string(seg, 8),
-                    frequency: opt_string(seg, 9),
-                    parties: Vec::new(),
-                    adjustments: Vec::new(),
-                    dates: Vec::new(),
-                    references: Vec::new(),
-                    amounts: Vec::new(),
-                    service_lines: Vec::new(),
-                });
+                    filing_indicator: opt_text(seg, 6),
+                    payer_claim_control_number: opt_text(seg, 7),
+                    facility_code: opt_text(seg, 8),
+                    frequency: opt_text(seg, 9),
+                    parties: SmallVec::new(),
+                    adjustments: SmallVec::new(),
+                    dates: SmallVec::new(),
+                    references: SmallVec::new(),
+                    amounts: SmallVec::new(),
+                    service_lines: Vec::with_capacity(line_count(
+                        tx.body.get(i + 1..).unwrap_or_default(),
+                    )),
+                };
+                r.claims.push(claim);
             }
             "SVC" => {
                 let c = r
@@ -304,29 +330,29 @@ pub fn parse(tx: &Transaction<'_>) -> Result<Remittance, Error> {
                     .last_mut()
                     .ok_or_else(|| seg.error(ErrorKind::Structure, "SVC before any CLP"))?;
                 at = Where::Line;
+                let seg = &seg.fields::<6>();
                 c.service_lines.push(ServiceLine {
                     procedure: Procedure::from_composite(seg, 1),
                     charge: req_amount(seg, 2)?,
                     paid: req_amount(seg, 3)?,
-                    revenue_code: opt_string(seg, 4),
-                    units: opt_string(seg, 5),
+                    revenue_code: opt_text(seg, 4),
+                    units: opt_text(seg, 5),
                     billed_procedure: Procedure::from_composite(seg, 6),
-                    adjustments: Vec::new(),
-                    dates: Vec::new(),
-                    references: Vec::new(),
-                    amounts: Vec::new(),
-                    remarks: Vec::new(),
+                    adjustments: SmallVec::new(),
+                    dates: SmallVec::new(),
+                    references: SmallVec::new(),
+                    amounts: SmallVec::new(),
+                    remarks: SmallVec::new(),
                 });
             }
             "CAS" => {
-                let adj = adjustments(seg)?;
-                let c = r
-                    .claims
-                    .last_mut()
-                    .ok_or_else(|| seg.error(ErrorKind::Structure, "CAS before any CLP"))?;
+                adjustments(seg, &mut cas)?;
+                let Some(c) = r.claims.last_mut() else {
+                    return Err(seg.error(ErrorKind::Structure, "CAS before any CLP"));
+                };
                 match (at, c.service_lines.last_mut()) {
-                    (Where::Line, Some(l)) => l.adjustments.extend(adj),
-                    _ => c.adjustments.extend(adj),
+                    (Where::Line, Some(l)) => l.adjustments.extend(cas.drain(..)),
+                    _ => c.adjustments.extend(cas.drain(..)),
                 }
             }
             "NM1" => {
@@ -370,7 +396,8 @@ pub fn parse(tx: &Transaction<'_>) -> Result<Remittance, Error> {
                 }
             }
             "AMT" => {
-                let a = (seg.el(1).to_string(), req_amount(seg, 2)?);
+                let f = &seg.fields::<2>();
+                let a = (text(f, 1), req_amount(f, 2)?);
                 match (at, r.claims.last_mut()) {
                     (Where::Line, Some(c)) => {
                         if let Some(l) = c.service_lines.last_mut() {
@@ -383,7 +410,7 @@ pub fn parse(tx: &Transaction<'_>) -> Result<Remittance, Error> {
             }
             "LQ" => {
                 if let Some(l) = r.claims.last_mut().and_then(|c| c.service_lines.last_mut()) {
-                    l.remarks.push(seg.el(2).to_string());
+                    l.remarks.push(text(seg, 2));
                 }
             }
             "PLB" => r.provider_adjustments.push(plb(seg)?),

@@ -30,7 +30,7 @@ pub fn header() -> EnvelopeHeader {
 
 fn address(line: &str, city: &str, zip: &str) -> Address {
     Address {
-        lines: vec![line.into()],
+        lines: [line.into()].into_iter().collect(),
         city: city.into(),
         state: Some("MA".into()),
         postal_code: Some(zip.into()),
@@ -41,13 +41,13 @@ fn address(line: &str, city: &str, zip: &str) -> Address {
 fn line(code: &str, modifiers: &[&str], cents: i64, pointers: &[u8], n: usize) -> ServiceLine {
     ServiceLine {
         procedure_code: code.into(),
-        modifiers: modifiers.iter().map(|m| m.to_string()).collect(),
+        modifiers: modifiers.iter().map(|&m| m.into()).collect(),
         charge: Amount::from_cents(cents),
         units: "1".into(),
         place_of_service: None,
-        diagnosis_pointers: pointers.to_vec(),
+        diagnosis_pointers: pointers.iter().copied().collect(),
         service_date: "20240105".into(),
-        control_number: Some(format!("LINE-{n}")),
+        control_number: Some(format!("LINE-{n}").into()),
     }
 }
 
@@ -80,7 +80,7 @@ pub fn claim(n: usize) -> ProfessionalClaim {
             taxonomy: Some("207Q00000X".into()),
         },
         subscriber: Subscriber {
-            member_id: format!("W{:09}", 123_456_000 + n),
+            member_id: format!("W{:09}", 123_456_000 + n).into(),
             person: subscriber_person,
             payer_responsibility: "P".into(),
             group_number: Some("GRP-42".into()),
@@ -91,11 +91,11 @@ pub fn claim(n: usize) -> ProfessionalClaim {
             },
         },
         patient,
-        claim_id: format!("CLM-{n}"),
+        claim_id: format!("CLM-{n}").into(),
         total_charge: Amount::from_cents(25_000),
         place_of_service: "11".into(),
         frequency: "1".into(),
-        diagnoses: vec!["J069".into(), "R051".into()],
+        diagnoses: ["J069".into(), "R051".into()].into_iter().collect(),
         rendering_provider: Some(RenderingProvider {
             last_name: "FRANKLIN".into(),
             first_name: "ROSALIND".into(),
