@@ -35,12 +35,13 @@ pub(crate) fn changed<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// An insurance check was answered, failed or put off: refresh the screens.
-pub fn eligibility_changed<R: Runtime>(app: &AppHandle<R>) {
+/// An insurance check or a claim batch was answered, sent, failed or put
+/// off: refresh the screens.
+pub fn clearinghouse_changed<R: Runtime>(app: &AppHandle<R>) {
     let _ = app.emit(
         "store-changed",
         StoreChanged {
-            source: "eligibility",
+            source: "clearinghouse",
         },
     );
 }
@@ -172,6 +173,7 @@ read!(claim_view(desktop::IdInput) -> desktop::ClaimView = claim_view);
 read!(search_codes(desktop::CodeSearchInput) -> Vec<desktop::CodeMatch> = search_codes);
 write!(save_claim(desktop::ClaimInput) -> desktop::ClaimView = save_claim);
 write!(submit_claims(desktop::ClaimIdsInput) -> desktop::SubmitReport = submit_claims);
+write!(resend_batch(desktop::IdInput) -> String = resend_batch);
 write!(post_billing_file(desktop::BillingFileInput) -> String = post_billing_file);
 write!(check_claim_status(desktop::ClaimIdsInput) -> String = check_claim_status);
 write!(set_fee(desktop::FeeInput) -> clinicdesk_store::Fee = set_fee);
@@ -254,6 +256,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         search_codes,
         save_claim,
         submit_claims,
+        resend_batch,
         post_billing_file,
         check_claim_status,
         set_fee,

@@ -20,7 +20,7 @@ pub use clinicdesk_fhir as fhir;
 pub use clinicdesk_keys as keys;
 pub use clinicdesk_store as store;
 
-use clinicdesk_desktop::{Desk, EligibilityWorker, Scribe, SyncWorker, Viewer};
+use clinicdesk_desktop::{ClearinghouseWorker, Desk, Scribe, SyncWorker, Viewer};
 use clinicdesk_keys::Keychain;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -41,7 +41,7 @@ pub fn data_dir() -> Result<PathBuf, String> {
 /// real window, or the mock runtime in tests).
 pub fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::Builder<R> {
     let (dir, unlock) = (desk.dir().to_path_buf(), desk.unlock());
-    let (keychain, bell) = (desk.keychain().clone(), desk.eligibility_bell());
+    let (keychain, bell) = (desk.keychain().clone(), desk.outbox_bell());
     // Managed before set-up, so its commands work on every runtime; the
     // window's events are wired in once the app exists.
     let scribe = Scribe::new(&dir, unlock.clone(), |_| {});
@@ -55,11 +55,11 @@ pub fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::
         .manage(updates::Updates::default())
         .setup(move |app| {
             let handle = app.handle().clone();
-            let eligibility = EligibilityWorker::start(&dir, unlock.clone(), keychain, bell, {
+            let clearinghouse = ClearinghouseWorker::start(&dir, unlock.clone(), keychain, bell, {
                 let handle = handle.clone();
-                move || commands::eligibility_changed(&handle)
+                move || commands::clearinghouse_changed(&handle)
             });
-            app.manage(eligibility);
+            app.manage(clearinghouse);
             app.state::<Scribe>().set_notify({
                 let handle = handle.clone();
                 move |update| scribe::notify(&handle, update)

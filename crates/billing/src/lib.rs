@@ -4,7 +4,8 @@
 //!   the ICD-10-CM code set (billable, not a category), NPIs by check digit,
 //!   the patient's and the clinic's billing details, the payer route.
 //! - [`submit`] turns clean draft claims into 837P batches (one per
-//!   clearinghouse connection), written by `clinicdesk-x12`.
+//!   clearinghouse connection), written by `clinicdesk-x12` and queued in
+//!   the store's outbox; [`send`] delivers them by CORE or SFTP.
 //! - [`apply_acknowledgments`] reads 999s (batch accepted or rejected) and
 //!   277CAs (claim accepted or rejected) and updates the claims.
 //! - [`post_remittance`] posts an 835: payments matched to claims by
@@ -19,6 +20,7 @@
 pub mod claim_status;
 pub mod delivery;
 pub mod reasons;
+pub mod send;
 pub mod status_codes;
 
 use chrono::NaiveDate;

@@ -800,3 +800,260 @@ fn claim_status_answers_from_the_simulator_update_the_claims() {
         other => panic!("not a 276: {other:?}"),
     }
 }
+
+#[test]
+fn batches_wait_in_the_outbox_until_the_clearinghouse_answers() {
+    use clinicdesk_billing::send::{send_due, Attempt, FIRST_RETRY};
+    use clinicdesk_clearinghouse::sim::{Scenarios, SimConfig, Simulator};
+
+    let Some(codes) = code_set() else { return };
+    let mut c = clinic(&codes);
+    let today = morning_zone().today();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let keychain = Keychain::default();
+    let connection = format!("Outbox Hub {}", std::process::id());
+    let password = format!("clearinghouse/{connection}");
+    keychain.save_secret(&password, "sim-secret").unwrap();
+    // The clearinghouse is down: nothing listens on its port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let down = format!("http://{}/core", closed.local_addr().unwrap());
+    drop(closed);
+    let admin = c.store.login("admin", PASSWORD).unwrap();
+    c.store
+        .set_payer_settings(
+            &admin,
+            clinicdesk_demo::demo_payer_settings(&connection, &down),
+        )
+        .unwrap();
+    c.store
+        .set_fee(&c.biller, "99213", None, "Office visit", 12_500)
+        .unwrap();
+    let send = |c: &mut Clinic| {
+        let mut seen = Vec::new();
+        send_due(&mut c.store, &keychain, &runtime, |b, a| {
+            seen.push((b.control_number, a.clone()));
+            true
+        })
+        .unwrap();
+        seen
+    };
+
+    let e = c.visit("Ada", "M100", true);
+    let claim = c.claim(&e, &["J20.9"]);
+    let batch = submit(
+        &mut c.store,
+        &c.biller,
+        std::slice::from_ref(&claim.id),
+        today,
+    )
+    .unwrap()
+    .remove(0);
+    assert_eq!(batch.delivery, "queued");
+    assert_eq!(batch.device_id.as_deref(), Some(c.store.device_id()));
+    assert_eq!(c.store.claim_outbox_len().unwrap(), 1);
+
+    // No answer: the batch stays queued, to be tried again in a while.
+    let before = clinicdesk_store::write::now_seconds();
+    let seen = send(&mut c);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let Attempt::PutOff(why) = &seen[0].1 else {
+        panic!("{seen:?}")
+    };
+    assert!(why.contains("could not be reached"), "{why}");
+    let waiting = c.store.batch(&batch.id).unwrap();
+    assert_eq!(waiting.delivery, "queued");
+    assert_eq!(waiting.attempts, 1);
+    assert!(waiting.next_attempt_at >= before + FIRST_RETRY);
+    assert_eq!(waiting.delivery_note.as_deref(), Some(why.as_str()));
+    assert!(send(&mut c).is_empty(), "not due yet");
+    let row = c.store.claim_rows(&c.biller, 10).unwrap().remove(0);
+    assert_eq!(row.claim.status, "submitted");
+    assert_eq!(
+        (row.batch_control, row.delivery.as_deref()),
+        (Some(batch.control_number), Some("queued"))
+    );
+
+    // The clearinghouse is back; "Send again" does not wait for the retry.
+    let sim = Simulator::new(SimConfig {
+        username: "clinic".into(),
+        password: "sim-secret".into(),
+        receiver_id: "CLEARINGHOUSE".into(),
+        scenarios: Scenarios::builtin(),
+    });
+    let endpoint = runtime
+        .block_on(sim.spawn("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    c.store
+        .set_payer_settings(
+            &admin,
+            clinicdesk_demo::demo_payer_settings(&connection, &endpoint),
+        )
+        .unwrap();
+    let e = c
+        .store
+        .resend_batch(&c.desk, &batch.id)
+        .expect_err("only billers send claims");
+    assert!(matches!(e, StoreError::Denied { .. }), "{e}");
+    c.store.resend_batch(&c.biller, &batch.id).unwrap();
+    let seen = send(&mut c);
+    let Attempt::Sent(note) = &seen[0].1 else {
+        panic!("{seen:?}")
+    };
+    assert!(
+        note.contains(&format!("999 for batch {}", batch.control_number)),
+        "{note}"
+    );
+    let sent = c.store.batch(&batch.id).unwrap();
+    assert_eq!(sent.delivery, "sent");
+    assert_eq!(sent.ack_status.as_deref(), Some("A"));
+    assert_eq!(sent.connection.as_deref(), Some(connection.as_str()));
+    assert!(sent.sent_at.is_some());
+    assert_eq!(c.store.claim_outbox_len().unwrap(), 0);
+
+    // Without its password the batch cannot go at all: it is marked failed
+    // with what to fix, and goes once that is done.
+    keychain.delete(&password).unwrap();
+    let e = c.visit("Bea", "M200", true);
+    let claim = c.claim(&e, &["J20.9"]);
+    let batch = submit(&mut c.store, &c.biller, &[claim.id], today)
+        .unwrap()
+        .remove(0);
+    let seen = send(&mut c);
+    let Attempt::Failed(why) = &seen[0].1 else {
+        panic!("{seen:?}")
+    };
+    assert!(why.contains("No password for"), "{why}");
+    assert_eq!(c.store.batch(&batch.id).unwrap().delivery, "failed");
+    assert_eq!(c.store.claim_outbox_len().unwrap(), 0);
+    keychain.save_secret(&password, "sim-secret").unwrap();
+    c.store.resend_batch(&c.biller, &batch.id).unwrap();
+    assert!(matches!(send(&mut c)[0].1, Attempt::Sent(_)));
+    assert_eq!(c.store.batch(&batch.id).unwrap().delivery, "sent");
+    keychain.delete(&password).unwrap();
+
+    // Each step is in the audit trail, the automatic ones under their own name.
+    let actions: Vec<(String, String)> = c
+        .store
+        .audit_report(&admin, &AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.category == "claim")
+        .map(|r| (r.action, r.username))
+        .collect();
+    for (action, who) in [
+        ("deliver-later", "clearinghouse"),
+        ("resend", "bill"),
+        ("deliver", "clearinghouse"),
+        ("deliver-failed", "clearinghouse"),
+    ] {
+        assert!(
+            actions.iter().any(|(a, u)| a == action && u == who),
+            "{action} by {who}: {actions:?}"
+        );
+    }
+}
+
+/// The same outbox through an SFTP drop, against the OpenSSH server of
+/// scripts/with-sshd.sh: uploaded once, a resend recognised, a wrong host
+/// key failing the batch before anything is sent, and a server that is not
+/// there putting it off.
+#[test]
+fn batches_go_to_an_sftp_drop_once() {
+    use clinicdesk_billing::send::{send_due, Attempt};
+
+    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+    let (Some(host), Some(root)) = (var("CLINICDESK_SFTP_HOST"), var("CLINICDESK_SFTP_ROOT"))
+    else {
+        let msg = "CLINICDESK_SFTP_HOST is not set; run under scripts/with-sshd.sh";
+        assert!(std::env::var_os("CI").is_none(), "{msg}");
+        println!("skipped: {msg}");
+        return;
+    };
+    let Some(codes) = code_set() else { return };
+    let user = var("CLINICDESK_SFTP_USER").unwrap();
+    let outbound = PathBuf::from(root).join(format!("billing-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&outbound);
+    std::fs::create_dir_all(&outbound).unwrap();
+    let _ = Command::new("chown").arg(&user).arg(&outbound).status();
+    let sftp = SftpDrop {
+        host,
+        port: var("CLINICDESK_SFTP_PORT").unwrap().parse().unwrap(),
+        username: user,
+        private_key: var("CLINICDESK_SFTP_KEY"),
+        outbound_dir: outbound.display().to_string(),
+        inbound_dir: outbound.display().to_string(),
+        host_key_sha256: var("CLINICDESK_SFTP_HOSTKEY_SHA256").unwrap(),
+    };
+    let mut c = clinic(&codes);
+    let today = morning_zone().today();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let keychain = Keychain::default();
+    let admin = c.store.login("admin", PASSWORD).unwrap();
+    let set_drop = |c: &mut Clinic, sftp: SftpDrop| {
+        let mut settings =
+            clinicdesk_demo::demo_payer_settings("Harbour Drop", "https://core.example.org/core");
+        settings.connections[0].transport = Transport::Sftp(sftp);
+        c.store.set_payer_settings(&admin, settings).unwrap();
+    };
+    let send = |c: &mut Clinic| {
+        let mut seen = Vec::new();
+        send_due(&mut c.store, &keychain, &runtime, |_, a| {
+            seen.push(a.clone());
+            true
+        })
+        .unwrap();
+        seen
+    };
+    c.store
+        .set_fee(&c.biller, "99213", None, "Office visit", 12_500)
+        .unwrap();
+    set_drop(&mut c, sftp.clone());
+
+    let e = c.visit("Ada", "M100", true);
+    let claim = c.claim(&e, &["J20.9"]);
+    let batch = submit(&mut c.store, &c.biller, &[claim.id], today)
+        .unwrap()
+        .remove(0);
+    let name = format!("837P-{:09}.x12", batch.control_number);
+    assert_eq!(
+        send(&mut c),
+        [Attempt::Sent(format!(
+            "uploaded {}/{name}",
+            sftp.outbound_dir
+        ))]
+    );
+    assert_eq!(
+        std::fs::read_to_string(outbound.join(&name)).unwrap(),
+        batch.x12
+    );
+    c.store.resend_batch(&c.biller, &batch.id).unwrap();
+    let again = send(&mut c);
+    assert!(
+        matches!(&again[..], [Attempt::Sent(n)] if n.contains("already delivered; not sent twice")),
+        "{again:?}"
+    );
+
+    // Another server key: nothing is sent, and waiting will not help.
+    let mut wrong = sftp.clone();
+    wrong.host_key_sha256 = format!("SHA256:{}", "A".repeat(43));
+    set_drop(&mut c, wrong);
+    c.store.resend_batch(&c.biller, &batch.id).unwrap();
+    let refused = send(&mut c);
+    assert!(
+        matches!(&refused[..], [Attempt::Failed(why)] if why.contains("host key")),
+        "{refused:?}"
+    );
+    assert_eq!(c.store.batch(&batch.id).unwrap().delivery, "failed");
+
+    // No server at all: tried again later.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut gone = sftp.clone();
+    gone.port = closed.local_addr().unwrap().port();
+    drop(closed);
+    set_drop(&mut c, gone);
+    c.store.resend_batch(&c.biller, &batch.id).unwrap();
+    let later = send(&mut c);
+    assert!(matches!(&later[..], [Attempt::PutOff(_)]), "{later:?}");
+    assert_eq!(c.store.batch(&batch.id).unwrap().delivery, "queued");
+    let _ = std::fs::remove_dir_all(&outbound);
+}

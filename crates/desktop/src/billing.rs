@@ -45,8 +45,8 @@ pub struct ClaimIdsInput {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SubmitReport {
-    /// Where each batch's 837P was written, for upload to the clearinghouse.
-    pub files: Vec<String>,
+    /// The control numbers of the batches queued to send.
+    pub batches: Vec<i64>,
     pub message: String,
 }
 
@@ -152,47 +152,42 @@ impl Desk {
         Ok(ClaimView { claim, problems })
     }
 
-    /// Sends clean drafts: each batch's 837P goes to `claims-out/` in the
-    /// clinic's data folder, for the clearinghouse.
+    /// Sends clean drafts: one 837P batch per clearinghouse connection,
+    /// queued in the outbox with its claims marked submitted, in one
+    /// transaction each. The clearinghouse worker sends them at once when
+    /// the connection answers, and later when it does not; the claims list
+    /// shows how each batch stands.
     pub fn submit_claims(&mut self, input: &ClaimIdsInput) -> Result<SubmitReport> {
-        let out = self.dir().join("claims-out");
         let (store, session) = self.session()?;
         let today = store.zone().today();
         let batches = clinicdesk_billing::submit(store, &session, &input.ids, today)
             .map_err(billing_error)?;
-        std::fs::create_dir_all(&out).map_err(|e| {
-            DeskError::new(
-                "io",
-                format!("The folder {} could not be made: {e}.", out.display()),
-            )
-        })?;
-        let mut files = Vec::new();
-        let mut claims = 0;
-        let mut total = 0;
-        for b in &batches {
-            let f = out.join(format!("837p-{:09}.x12", b.control_number));
-            std::fs::write(&f, &b.x12).map_err(|e| {
-                DeskError::new(
-                    "io",
-                    format!(
-                        "Batch {} was recorded but its file could not be written ({e}); write it again from the claims list.",
-                        b.control_number
-                    ),
-                )
-            })?;
-            files.push(f.display().to_string());
-            claims += b.claim_count;
-            total += b.total_cents;
-        }
+        self.nudge_outbox();
+        let claims: i64 = batches.iter().map(|b| b.claim_count).sum();
+        let total: i64 = batches.iter().map(|b| b.total_cents).sum();
         let message = format!(
-            "{claims} claim{} ({}) in {} batch{}, saved for the clearinghouse in {}.",
+            "{claims} claim{} ({}) in {} batch{}, being sent to the clearinghouse.",
             if claims == 1 { "" } else { "s" },
             dollars(total),
             batches.len(),
             if batches.len() == 1 { "" } else { "es" },
-            out.display()
         );
-        Ok(SubmitReport { files, message })
+        Ok(SubmitReport {
+            batches: batches.iter().map(|b| b.control_number).collect(),
+            message,
+        })
+    }
+
+    /// Queues a batch again after what kept it from going was fixed (or
+    /// to try now one that waits for its next try).
+    pub fn resend_batch(&mut self, input: &crate::IdInput) -> Result<String> {
+        let (store, session) = self.session()?;
+        let batch = store.resend_batch(&session, &input.id)?;
+        self.nudge_outbox();
+        Ok(format!(
+            "Batch {} is being sent again.",
+            batch.control_number
+        ))
     }
 
     /// Asks the payer where each claim stands (a 276 through the claim's
@@ -220,7 +215,7 @@ impl Desk {
             let asked = clinicdesk_billing::claim_status::status_inquiry(store, &session, id)
                 .map_err(|e| e.to_string())
                 .and_then(|(inquiry, conn)| {
-                    let client = crate::eligibility_worker::client(&conn, &keychain)
+                    let client = clinicdesk_billing::send::core_client(&conn, &keychain, 1)
                         .map_err(|e| e.to_string())?;
                     ask_payer(client, inquiry)
                 })

@@ -1,7 +1,7 @@
 //! The app's state: the open store, who is logged in, and the idle lock.
 
+use crate::clearinghouse_worker::Bell;
 use crate::clock::{Clock, SystemClock};
-use crate::eligibility_worker::Bell;
 use crate::error::DeskError;
 use crate::inputs::{LoginInput, NewClinicInput, PreferenceInput};
 use crate::status::{default_preferences, AppStatus, Can, Home, Phase, SyncStatus};
@@ -55,7 +55,7 @@ pub struct Desk {
     /// The app's version as packaged (the shell sets it from its bundle).
     version: String,
     /// Wakes the eligibility worker when a check is queued.
-    eligibility_bell: Arc<Bell>,
+    outbox_bell: Arc<Bell>,
 }
 
 impl Desk {
@@ -80,7 +80,7 @@ impl Desk {
             active: None,
             lock_reason: None,
             version: env!("CARGO_PKG_VERSION").to_string(),
-            eligibility_bell: Arc::default(),
+            outbox_bell: Arc::default(),
         };
         // An error here is reported again, in full, when someone logs in.
         let _ = desk.open_store(None);
@@ -98,12 +98,12 @@ impl Desk {
     }
 
     /// For the eligibility worker: rung whenever a check is queued.
-    pub fn eligibility_bell(&self) -> Arc<Bell> {
-        self.eligibility_bell.clone()
+    pub fn outbox_bell(&self) -> Arc<Bell> {
+        self.outbox_bell.clone()
     }
 
-    pub(crate) fn nudge_eligibility(&self) {
-        self.eligibility_bell.ring();
+    pub(crate) fn nudge_outbox(&self) {
+        self.outbox_bell.ring();
     }
 
     pub fn keychain(&self) -> &Keychain {

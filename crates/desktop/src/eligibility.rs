@@ -1,7 +1,7 @@
 //! Insurance eligibility as the front desk sees it: each coverage's state
 //! (verified, inactive, rejected with what to fix, waiting to be sent,
 //! failed, or not verified), asking again, tomorrow's batch, and the payer
-//! settings. Sending happens in [`crate::EligibilityWorker`], never on the
+//! settings. Sending happens in [`crate::ClearinghouseWorker`], never on the
 //! screen's thread.
 
 use crate::desk::Desk;
@@ -12,8 +12,8 @@ use clinicdesk_clearinghouse::EligibilityResult;
 use clinicdesk_domain::Permission;
 use clinicdesk_store::eligibility::FRESH_FOR;
 use clinicdesk_store::{
-    BatchReport, BillingProvider, CheckState, Coverage, EligibilityCheck, PayerConnection,
-    PayerSettings,
+    sftp_secret_account, BatchReport, BillingProvider, CheckState, Coverage, EligibilityCheck,
+    PayerConnection, PayerSettings, Transport,
 };
 use serde::{Deserialize, Serialize};
 
@@ -88,6 +88,8 @@ pub struct ConnectionView {
     #[serde(flatten)]
     pub connection: PayerConnection,
     pub has_password: bool,
+    /// An SFTP drop's password or key passphrase is in the keychain.
+    pub has_sftp_secret: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -105,6 +107,10 @@ pub struct ConnectionInput {
     /// A new password for the keychain; `None` keeps the stored one.
     #[serde(default)]
     pub password: Option<String>,
+    /// A new SFTP password (or private key passphrase) for the keychain;
+    /// `None` keeps the stored one.
+    #[serde(default)]
+    pub sftp_secret: Option<String>,
 }
 
 /// The keychain account holding a connection's password.
@@ -219,7 +225,7 @@ impl Desk {
             filled(&input.appointment_id).as_deref(),
             day,
         )?;
-        self.nudge_eligibility();
+        self.nudge_outbox();
         self.patient_eligibility(&check.patient_id)
     }
 
@@ -237,7 +243,7 @@ impl Desk {
             None => store.zone().today() + chrono::Duration::days(1),
         };
         let report = store.request_eligibility_for_day(&session, day)?;
-        self.nudge_eligibility();
+        self.nudge_outbox();
         let message = day_message(&report, &day.format("%A %-d %B").to_string());
         Ok(DayEligibilityReport {
             date: day.to_string(),
@@ -267,7 +273,7 @@ impl Desk {
         };
         let today = store.zone().today();
         store.request_eligibility(&session, &primary.id, Some(appointment_id), today)?;
-        self.nudge_eligibility();
+        self.nudge_outbox();
         Ok(())
     }
 
@@ -282,6 +288,9 @@ impl Desk {
                 has_password: keychain
                     .load_secret(&password_account(&c.name))
                     .is_ok_and(|p| p.is_some()),
+                has_sftp_secret: keychain
+                    .load_secret(&sftp_secret_account(&c.name))
+                    .is_ok_and(|p| p.is_some()),
                 connection: c,
             })
             .collect();
@@ -293,27 +302,39 @@ impl Desk {
     }
 
     /// Saves the settings (administrators), then any new passwords into the
-    /// keychain. A connection without a password anywhere is refused, so a
-    /// check never fails for want of one the administrator meant to type.
+    /// keychain. A connection without a password anywhere is refused, and
+    /// so is an SFTP drop with neither a password nor a private key, so
+    /// nothing fails later for want of one the administrator meant to type.
     pub fn set_payer_settings(&mut self, input: &PayerSettingsInput) -> Result<PayerSettingsView> {
         let keychain = self.keychain().clone();
         let (store, session) = self.session()?;
         session
             .require(Permission::StoreAdmin)
             .map_err(DeskError::from)?;
-        for c in &input.connections {
-            let typed = c.password.as_deref().is_some_and(|p| !p.is_empty());
-            let stored = keychain
-                .load_secret(&password_account(c.connection.name.trim()))
+        let has = |typed: &Option<String>, account: String| -> Result<bool> {
+            if typed.as_deref().is_some_and(|p| !p.is_empty()) {
+                return Ok(true);
+            }
+            Ok(keychain
+                .load_secret(&account)
                 .map_err(|e| {
                     DeskError::new("key", format!("The keychain could not be read: {e}."))
                 })?
-                .is_some();
-            if !typed && !stored {
+                .is_some())
+        };
+        for c in &input.connections {
+            let name = c.connection.name.trim();
+            if !has(&c.password, password_account(name))? {
                 return Err(DeskError::invalid(format!(
-                    "Type the password for {}; it is kept in this computer's keychain.",
-                    c.connection.name.trim()
+                    "Type the password for {name}; it is kept in this computer's keychain."
                 )));
+            }
+            if let Transport::Sftp(drop) = &c.connection.transport {
+                if drop.private_key.is_none() && !has(&c.sftp_secret, sftp_secret_account(name))? {
+                    return Err(DeskError::invalid(format!(
+                        "Type the SFTP password for {name}, or give its private key file; the password is kept in this computer's keychain."
+                    )));
+                }
             }
         }
         let settings = PayerSettings {
@@ -325,19 +346,23 @@ impl Desk {
                 .collect(),
         };
         store.set_payer_settings(&session, settings)?;
-        for c in &input.connections {
-            if let Some(p) = c.password.as_deref().filter(|p| !p.is_empty()) {
-                keychain
-                    .save_secret(&password_account(c.connection.name.trim()), p)
-                    .map_err(|e| {
-                        DeskError::new(
-                            "key",
-                            format!("The password could not be saved in the keychain: {e}."),
-                        )
-                    })?;
+        let save = |account: String, secret: &Option<String>| -> Result<()> {
+            match secret.as_deref().filter(|p| !p.is_empty()) {
+                Some(p) => keychain.save_secret(&account, p).map_err(|e| {
+                    DeskError::new(
+                        "key",
+                        format!("The password could not be saved in the keychain: {e}."),
+                    )
+                }),
+                None => Ok(()),
             }
+        };
+        for c in &input.connections {
+            let name = c.connection.name.trim();
+            save(password_account(name), &c.password)?;
+            save(sftp_secret_account(name), &c.sftp_secret)?;
         }
-        self.nudge_eligibility();
+        self.nudge_outbox();
         self.payer_settings()
     }
 }

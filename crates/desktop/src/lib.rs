@@ -8,12 +8,12 @@
 
 mod admin;
 mod billing;
+mod clearinghouse_worker;
 mod clinical;
 mod clock;
 mod desk;
 mod dictation;
 mod eligibility;
-mod eligibility_worker;
 mod error;
 mod frontdesk;
 mod imaging;
@@ -29,6 +29,7 @@ pub use billing::{
     BillingFileInput, BillingOverview, ClaimIdsInput, ClaimInput, ClaimView, CodeMatch,
     CodeSearchInput, FeeInput, SubmitReport,
 };
+pub use clearinghouse_worker::{drain_eligibility, Bell, ClearinghouseWorker};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use desk::{demo_spec, Desk, SharedUnlock};
 pub use dictation::{DictationDraft, DraftFromDictationInput, RetentionInput, StoreTerms};
@@ -37,7 +38,6 @@ pub use eligibility::{
     DayEligibilityInput, DayEligibilityReport, PatientEligibility, PayerSettingsInput,
     PayerSettingsView,
 };
-pub use eligibility_worker::{drain_eligibility, Bell, EligibilityWorker};
 pub use error::DeskError;
 pub use imaging::{AnnotationRef, ConfirmStudyInput, StudiesInput, StudyRef, StudyView};
 pub use inputs::*;

@@ -1,7 +1,8 @@
 //! The biller's screen below the window: a finished visit shows up to
-//! bill, is coded and scrubbed, sent (the 837P lands in the clinic's
-//! `claims-out` folder), asked about with a 276 answered by the
-//! clearinghouse simulator, and paid by an 835 posted from a file. Needs
+//! bill, is coded and scrubbed, sent (queued, then delivered to the
+//! clearinghouse simulator by the clearinghouse worker, whose 999 is
+//! applied), asked about with a 276 answered by the simulator, and paid by
+//! an 835 posted from a file. Needs
 //! the ICD-10-CM code set from scripts/fetch-code-sets.sh and a keychain
 //! (scripts/with-keyring.sh).
 
@@ -180,17 +181,43 @@ fn a_visit_is_coded_sent_and_paid_from_the_billing_screen() {
             ids: vec![clean.claim.id.clone()],
         })
         .unwrap();
-    assert!(
-        sent.message.starts_with("1 claim ($125.00) in 1 batch"),
-        "{}",
-        sent.message
+    assert_eq!(
+        sent.message,
+        "1 claim ($125.00) in 1 batch, being sent to the clearinghouse."
     );
-    let x12 = std::fs::read_to_string(&sent.files[0]).unwrap();
-    assert!(
-        x12.contains(&format!("CLM*{}*125", clean.claim.id)),
-        "{x12}"
+    let row = desk.billing_overview().unwrap().claims.remove(0);
+    assert_eq!(row.batch_control, Some(sent.batches[0]));
+    assert_eq!(row.delivery.as_deref(), Some("queued"));
+
+    // The clearinghouse worker sends it (the app's runs on its own thread;
+    // here on a store connection of the test's own) and applies the 999.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let _worker = ClearinghouseWorker::start(
+        dir.path(),
+        desk.unlock(),
+        Keychain::default(),
+        desk.outbox_bell(),
+        move || {
+            let _ = tx.send(());
+        },
     );
-    assert!(sent.files[0].starts_with(&dir.path().join("claims-out").display().to_string()));
+    // It may answer the check-in's eligibility check first.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let row = loop {
+        let row = desk.billing_overview().unwrap().claims.remove(0);
+        if row.delivery.as_deref() != Some("queued") || std::time::Instant::now() > deadline {
+            break row;
+        }
+        let _ = rx.recv_timeout(std::time::Duration::from_secs(1));
+    };
+    assert_eq!(row.delivery.as_deref(), Some("sent"), "{row:?}");
+    assert!(
+        row.delivery_note
+            .as_deref()
+            .unwrap()
+            .contains(&format!("999 for batch {}", sent.batches[0])),
+        "{row:?}"
+    );
 
     // "Check status": the payer has it in process; the claim is accepted.
     let said = desk

@@ -12,7 +12,7 @@ use clinicdesk_clearinghouse::sim::{Scenarios, SimConfig, Simulator};
 use clinicdesk_demo::morning_zone;
 use clinicdesk_desktop::*;
 use clinicdesk_keys::Keychain;
-use clinicdesk_store::PayerConnection;
+use clinicdesk_store::{sftp_secret_account, PayerConnection, SftpDrop, Transport};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -114,6 +114,7 @@ impl Clinic {
                     .map(|connection| ConnectionInput {
                         connection,
                         password: password.map(str::to_string),
+                        sftp_secret: None,
                     })
                     .collect(),
             })
@@ -185,11 +186,11 @@ fn offline_check_in_is_not_verified_until_the_clearinghouse_answers() {
     c.set_up_payers(&unique("Harbour Hub"), &endpoint, Some(SIM_PASSWORD));
     let changes = Arc::new(AtomicUsize::new(0));
     let seen = changes.clone();
-    let _worker = EligibilityWorker::start(
+    let _worker = ClearinghouseWorker::start(
         c.desk.dir(),
         c.desk.unlock(),
         Keychain::default(),
-        c.desk.eligibility_bell(),
+        c.desk.outbox_bell(),
         move || {
             seen.fetch_add(1, Ordering::SeqCst);
         },
@@ -356,11 +357,11 @@ fn tomorrows_schedule_is_checked_in_one_go() {
         report.message
     );
 
-    let _worker = EligibilityWorker::start(
+    let _worker = ClearinghouseWorker::start(
         c.desk.dir(),
         c.desk.unlock(),
         Keychain::default(),
-        c.desk.eligibility_bell(),
+        c.desk.outbox_bell(),
         || {},
     );
     c.desk
@@ -391,6 +392,7 @@ fn settings_need_a_password_and_only_administrators_change_them() {
                 transport: Default::default(),
             },
             password: None,
+            sftp_secret: None,
         }],
     };
     let e = c.desk.set_payer_settings(&input).unwrap_err();
@@ -405,4 +407,56 @@ fn settings_need_a_password_and_only_administrators_change_them() {
     assert!(view.can_change);
     // Saved again without typing it: the keychain's is kept.
     c.desk.set_payer_settings(&input).unwrap();
+
+    // Batches by SFTP drop: a drop needs its password (or a key file) too.
+    let mut sftp = input.clone();
+    sftp.connections[0].connection.transport = Transport::Sftp(SftpDrop {
+        host: "sftp.example.org".into(),
+        port: 22,
+        username: "clinic".into(),
+        private_key: None,
+        outbound_dir: "/in".into(),
+        inbound_dir: "/out".into(),
+        host_key_sha256: format!("SHA256:{}", "A".repeat(43)),
+    });
+    let e = c.desk.set_payer_settings(&sftp).unwrap_err();
+    assert!(
+        e.message.starts_with("Type the SFTP password"),
+        "{}",
+        e.message
+    );
+    assert!(!c.desk.payer_settings().unwrap().connections[0].has_sftp_secret);
+    sftp.connections[0].sftp_secret = Some("drop-pw".into());
+    let view = c.desk.set_payer_settings(&sftp).unwrap();
+    assert!(view.connections[0].has_sftp_secret);
+    assert_eq!(
+        view.connections[0].connection.transport,
+        sftp.connections[0].connection.transport
+    );
+    let account = sftp_secret_account(&sftp.connections[0].connection.name);
+    assert_eq!(
+        Keychain::default()
+            .load_secret(&account)
+            .unwrap()
+            .as_deref()
+            .map(|s| s.as_str()),
+        Some("drop-pw")
+    );
+    // A key file instead of a password needs no secret.
+    let mut keyed = sftp.clone();
+    keyed.connections[0].connection.name = unique("Key File Hub");
+    keyed.connections[0].password = Some("pw".into());
+    keyed.connections[0].sftp_secret = None;
+    if let Transport::Sftp(d) = &mut keyed.connections[0].connection.transport {
+        d.private_key = Some("/etc/clinicdesk/drop_ed25519".into());
+    }
+    c.desk.set_payer_settings(&keyed).unwrap();
+    // A bad fingerprint is named.
+    let mut bad = sftp.clone();
+    if let Transport::Sftp(d) = &mut bad.connections[0].connection.transport {
+        d.host_key_sha256 = "SHA256:short".into();
+    }
+    let e = c.desk.set_payer_settings(&bad).unwrap_err();
+    assert!(e.message.contains("host key fingerprint"), "{}", e.message);
+    Keychain::default().delete(&account).unwrap();
 }

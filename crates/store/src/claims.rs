@@ -145,6 +145,38 @@ pub struct Batch {
     pub x12: String,
     pub ack_status: Option<String>,
     pub ack_detail: Option<String>,
+    /// `queued` (waiting to be sent), `sent` or `failed` (cannot go as it
+    /// is; `delivery_note` says why).
+    pub delivery: String,
+    pub connection: Option<String>,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub delivery_note: Option<String>,
+    pub sent_at: Option<i64>,
+    /// The desktop that sends it.
+    pub device_id: Option<String>,
+}
+
+pub(crate) const BATCH_COLS: &str = "id, control_number, created_at, claim_count, total_cents, x12, ack_status, ack_detail, delivery, connection, attempts, next_attempt_at, delivery_note, sent_at, device_id";
+
+pub(crate) fn read_batch(r: &rusqlite::Row) -> rusqlite::Result<Batch> {
+    Ok(Batch {
+        id: r.get(0)?,
+        control_number: r.get(1)?,
+        created_at: r.get(2)?,
+        claim_count: r.get(3)?,
+        total_cents: r.get(4)?,
+        x12: r.get(5)?,
+        ack_status: r.get(6)?,
+        ack_detail: r.get(7)?,
+        delivery: r.get(8)?,
+        connection: r.get(9)?,
+        attempts: r.get(10)?,
+        next_attempt_at: r.get(11)?,
+        delivery_note: r.get(12)?,
+        sent_at: r.get(13)?,
+        device_id: r.get(14)?,
+    })
 }
 
 const CLAIM_COLS: &str = "id, encounter_id, patient_id, coverage_id, provider_id, service_date, diagnoses, lines, total_charge_cents, status, status_detail, batch_id, submitted_at, payer_claim_number, paid_cents, adjusted_cents, patient_resp_cents, created_at, created_by";
@@ -612,8 +644,8 @@ impl Store {
         Ok(max.unwrap_or(0) % 999_999_999 + 1)
     }
 
-    /// Records an 837P interchange and marks its claims submitted; every
-    /// claim must still be a draft.
+    /// Records an 837P interchange, marks its claims submitted and queues
+    /// it for this desktop to send; every claim must still be a draft.
     pub fn record_batch(
         &mut self,
         session: &Session,
@@ -637,6 +669,7 @@ impl Store {
         let by = session.display_name.clone();
         self.write(session, |tx| {
             let now = tx.now();
+            let device = tx.device_id().to_string();
             tx.insert(
                 "claim_batches",
                 &id,
@@ -647,6 +680,9 @@ impl Store {
                     ("claim_count", int(claim_ids.len() as i64)),
                     ("total_cents", int(total)),
                     ("x12", text(x12)),
+                    ("delivery", text("queued")),
+                    ("device_id", text(device)),
+                    ("next_attempt_at", int(now)),
                 ],
             )?;
             for c in claim_ids {
@@ -675,20 +711,9 @@ impl Store {
     pub fn batch(&self, id: &str) -> Result<Batch> {
         self.conn()
             .query_row(
-                "SELECT id, control_number, created_at, claim_count, total_cents, x12, ack_status, ack_detail FROM claim_batches WHERE id = ?1",
+                &format!("SELECT {BATCH_COLS} FROM claim_batches WHERE id = ?1"),
                 [id],
-                |r| {
-                    Ok(Batch {
-                        id: r.get(0)?,
-                        control_number: r.get(1)?,
-                        created_at: r.get(2)?,
-                        claim_count: r.get(3)?,
-                        total_cents: r.get(4)?,
-                        x12: r.get(5)?,
-                        ack_status: r.get(6)?,
-                        ack_detail: r.get(7)?,
-                    })
-                },
+                read_batch,
             )
             .optional()?
             .ok_or_else(|| StoreError::not_found("claim batch", id))
@@ -1050,6 +1075,10 @@ pub struct ClaimRow {
     pub claim: Claim,
     pub patient_name: String,
     pub payer_name: String,
+    /// The batch it went in, and how that batch's delivery stands.
+    pub batch_control: Option<i64>,
+    pub delivery: Option<String>,
+    pub delivery_note: Option<String>,
 }
 
 impl Store {
@@ -1117,12 +1146,21 @@ impl Store {
         let rows: Vec<ClaimRow> = self
             .conn()
             .prepare_cached(&format!(
-                "SELECT {cols}, p.family_name || ', ' || p.given_name, cv.payer_name
+                "SELECT {cols}, p.family_name || ', ' || p.given_name, cv.payer_name,
+                        b.control_number, b.delivery, b.delivery_note
                  FROM claims cl JOIN patients p ON p.id = cl.patient_id JOIN coverages cv ON cv.id = cl.coverage_id
+                 LEFT JOIN claim_batches b ON b.id = cl.batch_id
                  ORDER BY cl.created_at DESC, cl.id DESC LIMIT ?1"
             ))?
             .query_map([limit as i64], |r| {
-                Ok(ClaimRow { claim: read_claim(r)?, patient_name: r.get(19)?, payer_name: r.get(20)? })
+                Ok(ClaimRow {
+                    claim: read_claim(r)?,
+                    patient_name: r.get(19)?,
+                    payer_name: r.get(20)?,
+                    batch_control: r.get(21)?,
+                    delivery: r.get(22)?,
+                    delivery_note: r.get(23)?,
+                })
             })?
             .collect::<rusqlite::Result<_>>()?;
         self.write(session, |tx| {

@@ -28,6 +28,7 @@ pub use write::Tx;
 
 pub mod booking;
 pub mod changes;
+pub mod claim_outbox;
 pub mod claims;
 pub mod dictations;
 pub mod eligibility;
@@ -47,6 +48,7 @@ pub mod views;
 
 pub use booking::{Appointment, BookingRequest, NextAvailableQuery, OpenTime, RecordedAppointment};
 pub use changes::Change;
+pub use claim_outbox::delivery_session;
 pub use claims::{
     Batch, Claim, ClaimDraft, ClaimLine, ClaimRow, Fee, LineDraft, PaymentPosting,
     PostedAdjustment, PostedPayment, UnbilledVisit,

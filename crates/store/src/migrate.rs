@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_scribe.sql"),
     migration!(8, "0008_imaging.sql"),
     migration!(9, "0009_imaging_annotations.sql"),
+    migration!(10, "0010_claim_outbox.sql"),
 ];
 
 pub fn latest() -> i64 {

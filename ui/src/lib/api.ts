@@ -151,17 +151,24 @@ export interface DayEligibilityReport {
   date: string; appointments: number; queued: number; already: number; no_coverage: number; message: string;
 }
 export interface BillingProvider { organization_name: string; npi: string; tax_id: string | null }
+export interface SftpDrop {
+  host: string; port: number; username: string; private_key: string | null;
+  outbound_dir: string; inbound_dir: string; host_key_sha256: string;
+}
+/** How claim batches travel: CORE at the connection's address, or an SFTP drop. */
+export type Transport = { kind: 'core' } | ({ kind: 'sftp' } & SftpDrop);
 export interface PayerConnection {
   name: string; endpoint: string; sender_id: string; receiver_id: string; username: string;
-  payer_ids: string[]; timeout_secs: number; test: boolean;
-  /** How claim batches travel (CORE, or an SFTP drop set with `clinicdesk-cli payers set`); kept as it is on save. */
-  transport?: { kind: string; [field: string]: unknown };
+  payer_ids: string[]; timeout_secs: number; test: boolean; transport?: Transport;
 }
 export interface PayerSettings {
-  billing: BillingProvider | null; connections: (PayerConnection & { has_password: boolean })[]; can_change: boolean;
+  billing: BillingProvider | null;
+  connections: (PayerConnection & { has_password: boolean; has_sftp_secret: boolean })[];
+  can_change: boolean;
 }
 export interface PayerSettingsInput {
-  billing: BillingProvider | null; connections: (PayerConnection & { password: string | null })[];
+  billing: BillingProvider | null;
+  connections: (PayerConnection & { password: string | null; sftp_secret: string | null })[];
 }
 
 export interface ClaimLine { code: string; modifiers: string[]; units: number; charge_cents: number; pointers: number[] }
@@ -172,7 +179,12 @@ export interface Claim {
   batch_id: string | null; submitted_at: number | null; payer_claim_number: string | null;
   paid_cents: number; adjusted_cents: number; patient_resp_cents: number; created_at: number; created_by: string;
 }
-export interface ClaimRow extends Claim { patient_name: string; payer_name: string }
+export type Delivery = 'queued' | 'sent' | 'failed';
+export interface ClaimRow extends Claim {
+  patient_name: string; payer_name: string;
+  /** The batch the claim went in, and how that batch's delivery stands. */
+  batch_control: number | null; delivery: Delivery | null; delivery_note: string | null;
+}
 export interface UnbilledVisit {
   encounter_id: string; patient_id: string; patient_name: string; provider_name: string; service_date: string;
   reason: string | null; payer_name: string | null;
@@ -430,7 +442,8 @@ export const api = {
   /** Drafts a claim (no claim_id) or rewrites a draft; returns it scrubbed. */
   saveClaim: (input: { claim_id: string | null; encounter_id: string; diagnoses: string[]; lines: LineDraft[] }) =>
     call<ClaimView>('save_claim', { input }),
-  submitClaims: (ids: string[]) => call<{ files: string[]; message: string }>('submit_claims', { input: { ids } }),
+  submitClaims: (ids: string[]) => call<{ batches: number[]; message: string }>('submit_claims', { input: { ids } }),
+  resendBatch: (batch_id: string) => call<string>('resend_batch', { input: { id: batch_id } }),
   /** An 835 to post, or 999/277CA acknowledgements; returns what happened in a sentence. */
   postBillingFile: (name: string, text: string) => call<string>('post_billing_file', { input: { name, text } }),
   /** Asks payers where sent claims stand (276/277); no ids: every claim still waiting for an answer. */

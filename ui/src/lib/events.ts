@@ -7,7 +7,7 @@
 import { listen } from '@tauri-apps/api/event';
 import type { DemoProgress, ImportUpdate, ScribeUpdate, UpdateProgress, UpdateState } from './api';
 
-export interface StoreChanged { source: 'local' | 'sync' | 'eligibility' }
+export interface StoreChanged { source: 'local' | 'sync' | 'clearinghouse' }
 
 function subscribe<T>(event: string, cb: (payload: T) => void): () => void {
   let stop: (() => void) | null = null;

@@ -23,7 +23,7 @@ function claimRow(over: Partial<ClaimRow> = {}): ClaimRow {
     diagnoses: ['J209'], lines: [{ code: '99213', modifiers: [], units: 1, charge_cents: 12500, pointers: [1] }],
     total_charge_cents: 12500, status: 'draft', status_detail: null, batch_id: null, submitted_at: null,
     payer_claim_number: null, paid_cents: 0, adjusted_cents: 0, patient_resp_cents: 0, created_at: 1, created_by: 'Bea',
-    patient_name: 'Quill, Ada', payer_name: 'Acme Health', ...over,
+    patient_name: 'Quill, Ada', payer_name: 'Acme Health', batch_control: null, delivery: null, delivery_note: null, ...over,
   };
 }
 
@@ -52,8 +52,8 @@ test('a visit is coded, the scrubber speaks, and clean drafts are sent', async (
     }
     if (cmd === 'submit_claims') {
       sent.push(input);
-      overview = { ...overview, claims: [claimRow({ status: 'submitted', status_detail: 'sent in batch 1' })] };
-      return { files: ['/data/claims-out/837p-000000001.x12'], message: '1 claim ($125.00) in 1 batch, saved for the clearinghouse in /data/claims-out.' };
+      overview = { ...overview, claims: [claimRow({ status: 'submitted', status_detail: 'sent in batch 1', batch_id: 'b1', batch_control: 1, delivery: 'queued' })] };
+      return { batches: [1], message: '1 claim ($125.00) in 1 batch, being sent to the clearinghouse.' };
     }
   });
   render(Billing);
@@ -76,9 +76,51 @@ test('a visit is coded, the scrubber speaks, and clean drafts are sent', async (
   await waitFor(() => expect(screen.getAllByTestId('claim-row')).toHaveLength(1));
   await fireEvent.click(screen.getByLabelText('Select the claim for Quill, Ada'));
   await fireEvent.click(screen.getByTestId('claims-submit'));
-  await waitFor(() => expect(screen.getByTestId('billing-note').textContent).toContain('saved for the clearinghouse'));
+  await waitFor(() => expect(screen.getByTestId('billing-note').textContent).toContain('being sent to the clearinghouse'));
   expect(sent).toEqual([{ ids: ['c1'] }]);
   await waitFor(() => expect(screen.getByTestId('claim-row').dataset.status).toBe('submitted'));
+  // Until its batch has left, the claim says so rather than "Sent".
+  expect(screen.getByTestId('claim-row').textContent).toContain('Waiting to send');
+  expect(screen.getByTestId('claim-row').textContent).toContain('Batch 1 is being sent.');
+});
+
+test('a batch that could not go says why and is sent again on request', async () => {
+  const waiting = claimRow({
+    status: 'submitted', batch_id: 'b7', batch_control: 7, delivery: 'queued',
+    delivery_note: 'Acme Hub (hub.example) could not be reached: connection refused.',
+  });
+  const failed = claimRow({
+    id: 'c2', status: 'submitted', batch_id: 'b8', batch_control: 8, delivery: 'failed',
+    delivery_note: 'No SFTP password for Harbour Drop is stored in the keychain; enter it in the payer settings.',
+  });
+  let overview: BillingOverview = {
+    to_bill: [], denials: [], fees: [], codes_loaded: 98147, claims: [waiting, failed],
+    aging: { buckets: [{ label: '0–30 days', claims: 2, cents: 25000 }], total_cents: 25000 },
+  };
+  const resent: unknown[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === 'billing_overview') return overview;
+    if (cmd === 'resend_batch') {
+      resent.push((args as { input: unknown }).input);
+      overview = { ...overview, claims: [waiting, { ...failed, delivery: 'sent', delivery_note: 'uploaded /out/837P-000000008.x12' }] };
+      return 'Batch 8 is being sent again.';
+    }
+  });
+  render(Billing);
+  await waitFor(() => expect(screen.getByTestId('billing-tab-claims')).toBeTruthy());
+  await fireEvent.click(screen.getByTestId('billing-tab-claims'));
+  await waitFor(() => expect(screen.getAllByTestId('claim-row')).toHaveLength(2));
+  const [first, second] = screen.getAllByTestId('claim-row');
+  expect(first.textContent).toContain('Waiting to send');
+  expect(first.textContent).toContain('could not be reached: connection refused. It is tried again by itself.');
+  expect(second.textContent).toContain('Not sent');
+  expect(second.textContent).toContain('No SFTP password for Harbour Drop');
+  expect(second.querySelector('.badge')?.className).toContain('tone-bad');
+  await fireEvent.click(screen.getByText('Send batch 8 again'));
+  await waitFor(() => expect(screen.getByTestId('billing-note').textContent).toBe('Batch 8 is being sent again.'));
+  expect(resent).toEqual([{ id: 'b8' }]);
+  await waitFor(() => expect(screen.getAllByTestId('claim-row')[1].textContent).toContain('Sent'));
+  expect(screen.getAllByTestId('claim-row')[1].textContent).not.toContain('Send batch 8 again');
 });
 
 test('check status asks the payers about sent claims and shows each answer', async () => {

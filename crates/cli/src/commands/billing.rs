@@ -8,18 +8,14 @@ use crate::context::Ctx;
 use crate::error::{CliError, Result};
 use crate::output::table_or;
 use clinicdesk_billing::claim_status::{self, StatusReport};
+use clinicdesk_billing::send::{self, sftp_session, Attempt};
 use clinicdesk_billing::BillingError;
-use clinicdesk_clearinghouse::envelope::payload_type;
-use clinicdesk_clearinghouse::sftp::{self, Delivery, FetchReport, SftpConfig, SftpSession};
-use clinicdesk_clearinghouse::{
-    check_claim_status, Client, ClientError, ConnectionConfig, ProcessingMode,
-};
+use clinicdesk_clearinghouse::check_claim_status;
+use clinicdesk_clearinghouse::sftp::{self, FetchReport};
 use clinicdesk_domain::money::dollars;
 use clinicdesk_keys::Keychain;
 use clinicdesk_store::claims::display_icd10;
-use clinicdesk_store::{
-    sftp_secret_account, ClaimDraft, LineDraft, PayerConnection, SftpDrop, Transport,
-};
+use clinicdesk_store::{ClaimDraft, LineDraft, PayerConnection, SftpDrop, Transport};
 use std::path::PathBuf;
 
 impl From<BillingError> for CliError {
@@ -86,7 +82,8 @@ pub enum ClaimCmd {
     /// What keeps a claim from being sent (exit 1 when anything does)
     Scrub { id: String },
     /// Send draft claims as 837P batches through each payer's connection
-    /// (CORE or SFTP drop); with --out, only write each batch's X12 to DIR
+    /// (CORE or SFTP drop); a batch that cannot go now stays queued. With
+    /// --out, write each batch's X12 to DIR instead, to hand over by hand
     Submit {
         #[arg(required = true)]
         ids: Vec<String>,
@@ -95,6 +92,8 @@ pub enum ClaimCmd {
     },
     /// Send a batch again by its control number (delivered once however often it is sent)
     Resend { control_number: i64 },
+    /// Send every queued batch that is due
+    Send,
     /// Pick up 999, 277CA and 835 files from the SFTP drops and apply them
     Fetch {
         /// Only this connection
@@ -393,6 +392,9 @@ pub fn claim(ctx: &mut Ctx, cmd: ClaimCmd) -> Result<()> {
                 let f = out.join(format!("837p-{:09}.x12", b.control_number));
                 std::fs::write(&f, &b.x12)
                     .map_err(|e| CliError::failed(format!("cannot write {}: {e}", f.display())))?;
+                // Handed over as a file: the outbox must not send it too.
+                ctx.store
+                    .batch_delivered(&b.id, "file", &format!("written to {}", f.display()))?;
                 files.push(f.display().to_string());
             }
             let v = serde_json::json!({ "batches": batches.iter().map(|b| serde_json::json!({"id": b.id, "control_number": b.control_number, "claims": b.claim_count, "total_cents": b.total_cents})).collect::<Vec<_>>(), "files": files });
@@ -401,16 +403,18 @@ pub fn claim(ctx: &mut Ctx, cmd: ClaimCmd) -> Result<()> {
             })
         }
         ClaimCmd::Submit { ids, out: None } => {
-            let batches = clinicdesk_billing::submit(&mut ctx.store, &ctx.session, &ids, today)?;
-            send_batches(ctx, batches)
+            clinicdesk_billing::submit(&mut ctx.store, &ctx.session, &ids, today)?;
+            send_due(ctx)
         }
         ClaimCmd::Resend { control_number } => {
             let batch = ctx
                 .store
                 .batch_by_control(control_number)?
                 .ok_or_else(|| CliError::failed(format!("there is no batch {control_number}")))?;
-            send_batches(ctx, vec![batch])
+            ctx.store.resend_batch(&ctx.session, &batch.id)?;
+            send_due(ctx)
         }
+        ClaimCmd::Send => send_due(ctx),
         ClaimCmd::Fetch { connection } => fetch(ctx, connection),
         ClaimCmd::Ack { file } => {
             let r = clinicdesk_billing::apply_acknowledgments(
@@ -465,46 +469,52 @@ pub fn claim(ctx: &mut Ctx, cmd: ClaimCmd) -> Result<()> {
 #[derive(serde::Serialize)]
 struct Sent {
     control_number: i64,
-    connection: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     result: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// Still queued: sent again later (`claim send`) or now (`claim resend`).
+    queued: bool,
 }
 
-/// Sends each batch through its connection's transport. A batch that
-/// cannot be sent stays recorded (its claims submitted): `claim resend`
-/// sends it again under the same name and PayloadID.
-fn send_batches(ctx: &mut Ctx, batches: Vec<clinicdesk_store::Batch>) -> Result<()> {
+/// Sends every batch of this computer that is due (the new ones first of
+/// all). A batch that cannot go stays recorded, its claims submitted: one
+/// that got no answer stays queued, one that needs fixing is marked failed.
+fn send_due(ctx: &mut Ctx) -> Result<()> {
     let keychain = Keychain::default();
+    let runtime = runtime()?;
     let mut sent = Vec::new();
-    for b in &batches {
-        let conn = clinicdesk_billing::delivery::batch_connection(&mut ctx.store, &ctx.session, b)?;
-        let result = match &conn.transport {
-            Transport::Sftp(drop) => send_sftp(&conn, drop, &keychain, b),
-            Transport::Core => send_core(ctx, &conn, &keychain, b),
-        };
-        let (result, error) = match result {
-            Ok(r) => (Some(r), None),
-            Err(e) => (None, Some(e)),
+    send::send_due(&mut ctx.store, &keychain, &runtime, |b, attempt| {
+        let (result, error, queued) = match attempt {
+            Attempt::Sent(note) => (Some(note.clone()), None, false),
+            Attempt::PutOff(why) => (None, Some(why.clone()), true),
+            Attempt::Failed(why) => (None, Some(why.clone()), false),
         };
         sent.push(Sent {
             control_number: b.control_number,
-            connection: conn.name.clone(),
             result,
             error,
+            queued,
         });
-    }
+        true
+    })?;
     let failed = sent.iter().filter(|s| s.error.is_some()).count();
     ctx.out.show(&sent, |sent| {
+        if sent.is_empty() {
+            return "No batch is waiting to be sent.\n".into();
+        }
         sent.iter()
             .map(|s| match (&s.result, &s.error) {
-                (Some(r), _) => format!("batch {} to {}: {r}\n", s.control_number, s.connection),
+                (Some(r), _) => format!("batch {}: {r}\n", s.control_number),
                 (None, e) => format!(
-                    "batch {} to {}: not sent · {} Send it again with `claim resend {}`.\n",
+                    "batch {}: not sent · {} {} `claim resend {}`.\n",
                     s.control_number,
-                    s.connection,
                     e.as_deref().unwrap_or_default(),
+                    if s.queued {
+                        "It stays queued; to try now,"
+                    } else {
+                        "Fix that, then"
+                    },
                     s.control_number
                 ),
             })
@@ -517,82 +527,6 @@ fn send_batches(ctx: &mut Ctx, batches: Vec<clinicdesk_store::Batch>) -> Result<
         )));
     }
     Ok(())
-}
-
-fn sftp_session(
-    conn: &PayerConnection,
-    drop: &SftpDrop,
-    keychain: &Keychain,
-) -> std::result::Result<SftpSession, String> {
-    let secret = keychain
-        .load_secret(&sftp_secret_account(&conn.name))
-        .map_err(|e| format!("The keychain could not be read: {e}"))?;
-    if drop.private_key.is_none() && secret.is_none() {
-        return Err(format!(
-            "No SFTP password for {} is stored in the keychain; enter it in the payer settings.",
-            conn.name
-        ));
-    }
-    let config = SftpConfig {
-        name: conn.name.clone(),
-        host: drop.host.clone(),
-        port: drop.port,
-        username: drop.username.clone(),
-        private_key: drop.private_key.as_ref().map(PathBuf::from),
-        outbound_dir: drop.outbound_dir.clone(),
-        inbound_dir: drop.inbound_dir.clone(),
-        host_key_sha256: drop.host_key_sha256.clone(),
-        timeout_secs: conn.timeout_secs,
-    };
-    SftpSession::connect(&config, secret.as_deref().map(|s| s.as_str())).map_err(|e| e.to_string())
-}
-
-fn send_sftp(
-    conn: &PayerConnection,
-    drop: &SftpDrop,
-    keychain: &Keychain,
-    b: &clinicdesk_store::Batch,
-) -> std::result::Result<String, String> {
-    let session = sftp_session(conn, drop, keychain)?;
-    let name = sftp::batch_file_name(b.control_number);
-    match session
-        .deliver(&name, b.x12.as_bytes())
-        .map_err(|e| e.to_string())?
-    {
-        Delivery::Uploaded => Ok(format!("uploaded {}/{name}", drop.outbound_dir)),
-        Delivery::AlreadyThere => Ok(format!(
-            "{}/{name} was already delivered; not sent twice",
-            drop.outbound_dir
-        )),
-    }
-}
-
-/// Sends a batch in CORE batch mode under the batch's id as PayloadID
-/// (a resend is recognised), and applies the 999 that comes back.
-fn send_core(
-    ctx: &mut Ctx,
-    conn: &PayerConnection,
-    keychain: &Keychain,
-    b: &clinicdesk_store::Batch,
-) -> std::result::Result<String, String> {
-    let client = core_client(conn, keychain).map_err(|e| e.to_string())?;
-    let runtime = runtime().map_err(|e| e.to_string())?;
-    let mut request = client.envelope(
-        payload_type::PROFESSIONAL_CLAIM_REQUEST,
-        ProcessingMode::Batch,
-        b.x12.clone(),
-    );
-    request.payload_id = b.id.clone();
-    let answer = runtime
-        .block_on(client.send(&request))
-        .map_err(|e| e.to_string())?;
-    let note = clinicdesk_billing::delivery::apply_payer_file(
-        &mut ctx.store,
-        &ctx.session,
-        answer.payload.as_bytes(),
-    )
-    .map_err(|e| format!("sent, but the answer could not be applied: {e}"))?;
-    Ok(format!("sent; {note}"))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -767,35 +701,12 @@ fn ask_status(
 ) -> std::result::Result<StatusReport, String> {
     let (inquiry, conn) = claim_status::status_inquiry(&mut ctx.store, &ctx.session, id)
         .map_err(|e| e.to_string())?;
-    let client = core_client(&conn, keychain).map_err(|e| e.to_string())?;
+    let client = send::core_client(&conn, keychain, 2).map_err(|e| e.to_string())?;
     let answer = runtime
         .block_on(check_claim_status(&client, &inquiry))
         .map_err(|e| e.to_string())?;
     claim_status::apply_claim_status(&mut ctx.store, &ctx.session, id, &answer.entry)
         .map_err(|e| e.to_string())
-}
-
-/// The CORE client of a connection, its password from the keychain
-/// (`clearinghouse/<name>`, as the payer settings store it).
-fn core_client(
-    conn: &PayerConnection,
-    keychain: &Keychain,
-) -> std::result::Result<Client, ClientError> {
-    let config = ConnectionConfig {
-        name: conn.name.clone(),
-        endpoint: conn.endpoint.clone(),
-        sender_id: conn.sender_id.clone(),
-        receiver_id: conn.receiver_id.clone(),
-        isa_sender_id: None,
-        isa_receiver_id: None,
-        username: conn.username.clone(),
-        keychain_account: None,
-        timeout_secs: conn.timeout_secs,
-        retries: 2,
-        backoff_ms: 500,
-        test: conn.test,
-    };
-    Client::from_keychain(config, keychain)
 }
 
 pub fn remit(ctx: &mut Ctx, cmd: RemitCmd) -> Result<()> {

@@ -1,33 +1,30 @@
-//! Sends queued eligibility checks whenever their clearinghouse answers:
-//! on a thread of its own with its own store connection, so check-in never
-//! waits for a payer. A check that gets no answer (network down, time-out,
-//! the clearinghouse's own trouble) stays queued and is resent later with
-//! the same PayloadID; one that cannot succeed as asked (settings, password,
-//! an unreadable answer) is marked failed with what to fix.
+//! Empties the durable outbox whenever the clearinghouse answers: queued
+//! eligibility checks first (a patient may be waiting at the desk), then
+//! claim batches. It runs on a thread of its own with its own store
+//! connection, so neither check-in nor the biller ever waits for a payer.
+//! A check or batch that gets no answer (network down, time-out, the
+//! clearinghouse's own trouble) stays queued and is resent later under the
+//! same PayloadID; one that cannot succeed as things are (settings,
+//! password, an unreadable answer) is marked failed with what to fix.
 
 use crate::desk::SharedUnlock;
-use crate::eligibility::password_account;
+use clinicdesk_billing::send::{core_client, retry_delay, transient};
 use clinicdesk_clearinghouse::{
-    check_eligibility_as, Client, ClientError, ConnectionConfig, Dependent, EligibilityError,
-    EligibilityQuery, EligibilityResult,
+    check_eligibility_as, Dependent, EligibilityError, EligibilityQuery, EligibilityResult,
 };
 use clinicdesk_domain::money::dollars;
 use clinicdesk_domain::validate::{Relationship, Sex};
 use clinicdesk_keys::Keychain;
 use clinicdesk_store::config::CONFIG_FILE;
-use clinicdesk_store::{OutboxItem, PayerConnection, PayerSettings, Store};
+use clinicdesk_store::{OutboxItem, PayerSettings, Store};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 /// How often an idle worker looks at the outbox without being nudged.
 const IDLE: Duration = Duration::from_secs(15);
-/// Waits before resending a check that got no answer: 30 s, doubling, at
-/// most 15 minutes.
-const FIRST_RETRY: i64 = 30;
-const LAST_RETRY: i64 = 15 * 60;
 
-/// Wakes the worker: a check was queued or the settings changed.
+/// Wakes the worker: a check or batch was queued or the settings changed.
 #[derive(Default)]
 pub struct Bell {
     rung: Mutex<(bool, bool)>,
@@ -64,33 +61,33 @@ impl Bell {
 }
 
 /// The background sender of one data folder. Dropping it stops the worker
-/// after the check in hand.
-pub struct EligibilityWorker {
+/// after the check or batch in hand.
+pub struct ClearinghouseWorker {
     bell: Arc<Bell>,
 }
 
-impl EligibilityWorker {
-    /// Starts sending the checks of the store in `dir`; `changed` is called
-    /// after every check that was answered, failed or put off, so the
-    /// screens can refresh.
+impl ClearinghouseWorker {
+    /// Starts sending the checks and batches of the store in `dir`;
+    /// `changed` is called after every one that was answered, failed or put
+    /// off, so the screens can refresh.
     pub fn start(
         dir: &Path,
         unlock: SharedUnlock,
         keychain: Keychain,
         bell: Arc<Bell>,
         changed: impl Fn() + Send + 'static,
-    ) -> EligibilityWorker {
+    ) -> ClearinghouseWorker {
         let dir: PathBuf = dir.to_path_buf();
         let worker = bell.clone();
         std::thread::Builder::new()
-            .name("clinicdesk-eligibility".into())
+            .name("clinicdesk-clearinghouse".into())
             .spawn(move || run(&dir, &unlock, &keychain, &worker, &changed))
             .expect("the eligibility thread starts");
-        EligibilityWorker { bell }
+        ClearinghouseWorker { bell }
     }
 }
 
-impl Drop for EligibilityWorker {
+impl Drop for ClearinghouseWorker {
     fn drop(&mut self) {
         self.bell.stop();
     }
@@ -135,11 +132,27 @@ pub fn drain_eligibility(
     keychain: &Keychain,
     runtime: &tokio::runtime::Runtime,
 ) -> clinicdesk_store::Result<usize> {
-    drain(store, keychain, runtime, &Bell::default(), &|| {})
+    drain_checks(store, keychain, runtime, &Bell::default(), &|| {})
 }
 
-/// Sends every due check, one at a time.
+/// Sends every due check, then every due claim batch, one at a time.
 fn drain(
+    store: &mut Store,
+    keychain: &Keychain,
+    runtime: &tokio::runtime::Runtime,
+    bell: &Bell,
+    changed: &dyn Fn(),
+) -> clinicdesk_store::Result<usize> {
+    let checks = drain_checks(store, keychain, runtime, bell, changed)?;
+    let batches = clinicdesk_billing::send::send_due(store, keychain, runtime, |_, _| {
+        changed();
+        !bell.stopped()
+    })?;
+    Ok(checks + batches)
+}
+
+/// Sends every due eligibility check, one at a time.
+fn drain_checks(
     store: &mut Store,
     keychain: &Keychain,
     runtime: &tokio::runtime::Runtime,
@@ -179,7 +192,7 @@ fn send(
         );
         return store.eligibility_failed(id, None, &why);
     };
-    let client = match client(conn, keychain) {
+    let client = match core_client(conn, keychain, 1) {
         Ok(c) => c,
         Err(e) => return store.eligibility_failed(id, Some(&conn.name), &e.to_string()),
     };
@@ -196,48 +209,11 @@ fn send(
             store.eligibility_answered(id, &conn.name, outcome, &summary, &json)
         }
         Err(EligibilityError::Client(e)) if transient(&e) => {
-            let wait = (FIRST_RETRY << item.check.attempts.clamp(0, 10)).min(LAST_RETRY);
+            let wait = retry_delay(item.check.attempts);
             store.eligibility_retry(id, &e.to_string(), &conn.name, now + wait)
         }
         Err(e) => store.eligibility_failed(id, Some(&conn.name), &e.to_string()),
     }
-}
-
-/// Worth sending again later: nobody answered, or the answer was the
-/// other side's own trouble.
-fn transient(e: &ClientError) -> bool {
-    matches!(
-        e,
-        ClientError::Timeout { .. }
-            | ClientError::Unreachable { .. }
-            | ClientError::ServerError { .. }
-    )
-}
-
-pub(crate) fn client(conn: &PayerConnection, keychain: &Keychain) -> Result<Client, ClientError> {
-    let account = password_account(&conn.name);
-    let config = ConnectionConfig {
-        name: conn.name.clone(),
-        endpoint: conn.endpoint.clone(),
-        sender_id: conn.sender_id.clone(),
-        receiver_id: conn.receiver_id.clone(),
-        isa_sender_id: None,
-        isa_receiver_id: None,
-        username: conn.username.clone(),
-        keychain_account: Some(account.clone()),
-        timeout_secs: conn.timeout_secs,
-        // The outbox retries, on a longer schedule than a person waits.
-        retries: 1,
-        backoff_ms: 500,
-        test: conn.test,
-    };
-    let password = keychain
-        .load_secret(&account)
-        .map_err(|e| ClientError::Keychain(e.to_string()))?
-        .ok_or_else(|| ClientError::PasswordMissing {
-            name: conn.name.clone(),
-        })?;
-    Client::new(config, &password)
 }
 
 /// The 270's content: the clinic as information receiver, the subscriber,
