@@ -175,7 +175,20 @@ write!(save_claim(desktop::ClaimInput) -> desktop::ClaimView = save_claim);
 write!(submit_claims(desktop::ClaimIdsInput) -> desktop::SubmitReport = submit_claims);
 write!(resend_batch(desktop::IdInput) -> String = resend_batch);
 write!(post_billing_file(desktop::BillingFileInput) -> String = post_billing_file);
-write!(check_claim_status(desktop::ClaimIdsInput) -> String = check_claim_status);
+/// "Check status": the 276s are made under the desk, asked without it (a
+/// payer may take its whole time-out), and the answers recorded under it.
+#[tauri::command(async)]
+pub fn check_claim_status<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, DeskState>,
+    input: desktop::ClaimIdsInput,
+) -> Answer<String> {
+    let questions = desk(&state).claim_status_questions(&input)?;
+    let answers = questions.ask();
+    let out = desk(&state).record_claim_status(answers)?;
+    changed(&app);
+    Ok(out)
+}
 write!(set_fee(desktop::FeeInput) -> clinicdesk_store::Fee = set_fee);
 write!(set_payer_settings(desktop::PayerSettingsInput) -> desktop::PayerSettingsView = set_payer_settings);
 write!(room(desktop::RoomInput) -> clinicdesk_store::Appointment = room);

@@ -571,20 +571,12 @@ fn a_denial_lands_on_the_worklist_with_its_reason_and_ages_out_of_ar() {
 /// Sent claims asked about with a 276 through the CORE client, answered by
 /// the clearinghouse simulator's 277s (paid, pending, denied, rejected, not
 /// found, unreadable), and the answers recorded on the claims.
-#[test]
-fn claim_status_answers_from_the_simulator_update_the_claims() {
-    use clinicdesk_billing::claim_status::{apply_claim_status, awaiting_answer, status_inquiry};
-    use clinicdesk_billing::status_codes::Outcome;
+/// The clearinghouse simulator (user `clinic`, password `sim-secret`) on a
+/// free loopback port, and its CORE address.
+fn simulator(
+    runtime: &tokio::runtime::Runtime,
+) -> (clinicdesk_clearinghouse::sim::Simulator, String) {
     use clinicdesk_clearinghouse::sim::{Scenarios, SimConfig, Simulator};
-    use clinicdesk_clearinghouse::{
-        check_claim_status, check_claim_status_as, claim_status, ClaimStatusError, Client,
-        ClientError, ConnectionConfig,
-    };
-
-    let Some(codes) = code_set() else { return };
-    let mut c = clinic(&codes);
-    let today = morning_zone().today();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
     let sim = Simulator::new(SimConfig {
         username: "clinic".into(),
         password: "sim-secret".into(),
@@ -594,6 +586,23 @@ fn claim_status_answers_from_the_simulator_update_the_claims() {
     let endpoint = runtime
         .block_on(sim.clone().spawn("127.0.0.1:0".parse().unwrap()))
         .unwrap();
+    (sim, endpoint)
+}
+
+#[test]
+fn claim_status_answers_from_the_simulator_update_the_claims() {
+    use clinicdesk_billing::claim_status::{apply_claim_status, awaiting_answer, status_inquiry};
+    use clinicdesk_billing::status_codes::Outcome;
+    use clinicdesk_clearinghouse::{
+        check_claim_status, check_claim_status_as, claim_status, ClaimStatusError, Client,
+        ClientError, ConnectionConfig,
+    };
+
+    let Some(codes) = code_set() else { return };
+    let mut c = clinic(&codes);
+    let today = morning_zone().today();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (sim, endpoint) = simulator(&runtime);
     let admin = c.store.login("admin", PASSWORD).unwrap();
     c.store
         .set_payer_settings(
@@ -804,7 +813,6 @@ fn claim_status_answers_from_the_simulator_update_the_claims() {
 #[test]
 fn batches_wait_in_the_outbox_until_the_clearinghouse_answers() {
     use clinicdesk_billing::send::{send_due, Attempt, FIRST_RETRY};
-    use clinicdesk_clearinghouse::sim::{Scenarios, SimConfig, Simulator};
 
     let Some(codes) = code_set() else { return };
     let mut c = clinic(&codes);
@@ -874,15 +882,7 @@ fn batches_wait_in_the_outbox_until_the_clearinghouse_answers() {
     );
 
     // The clearinghouse is back; "Send again" does not wait for the retry.
-    let sim = Simulator::new(SimConfig {
-        username: "clinic".into(),
-        password: "sim-secret".into(),
-        receiver_id: "CLEARINGHOUSE".into(),
-        scenarios: Scenarios::builtin(),
-    });
-    let endpoint = runtime
-        .block_on(sim.spawn("127.0.0.1:0".parse().unwrap()))
-        .unwrap();
+    let (_sim, endpoint) = simulator(&runtime);
     c.store
         .set_payer_settings(
             &admin,

@@ -1,11 +1,13 @@
 //! The biller's screen: visits to bill, claims with what the scrubber
-//! says, submission as 837P files, posting of 835/999/277CA files, claim
-//! status asked of the payer (276/277), the denials worklist and A/R aging.
+//! says, submission (837P batches queued for the clearinghouse worker),
+//! posting of 835/999/277CA files, claim status asked of the payer
+//! (276/277), the denials worklist and A/R aging.
 
 use crate::desk::Desk;
 use crate::error::DeskError;
 use crate::Result;
 use clinicdesk_billing::{Aging, BillingError, Denial, Problem};
+use clinicdesk_clearinghouse::Client;
 use clinicdesk_domain::money::dollars;
 use clinicdesk_store::{ClaimDraft, ClaimRow, Fee, LineDraft, UnbilledVisit};
 use serde::{Deserialize, Serialize};
@@ -80,25 +82,60 @@ pub struct CodeMatch {
     pub description: String,
 }
 
-/// One 276/277 exchange on a thread and runtime of its own.
-fn ask_payer(
-    client: clinicdesk_clearinghouse::Client,
-    inquiry: clinicdesk_x12::transactions::claim_status_request::ClaimStatusInquiry,
-) -> std::result::Result<clinicdesk_x12::transactions::claim_status::ClaimEntry, String> {
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("The network could not be started: {e}."))?;
-        runtime
-            .block_on(clinicdesk_clearinghouse::check_claim_status(
-                &client, &inquiry,
-            ))
-            .map(|a| a.entry)
-            .map_err(|e| e.to_string())
-    })
-    .join()
-    .unwrap_or_else(|_| Err("The claim status request stopped unexpectedly.".into()))
+type Inquiry = clinicdesk_x12::transactions::claim_status_request::ClaimStatusInquiry;
+type Entry = clinicdesk_x12::transactions::claim_status::ClaimEntry;
+/// A claim's 276, ready to ask, or why it cannot be asked.
+type Question = std::result::Result<(Client, Inquiry), String>;
+
+/// The 276s of one "Check status", made ready under the desk and asked
+/// without it ([`StatusQuestions::ask`]), so the app stays usable while the
+/// payers answer.
+pub struct StatusQuestions {
+    /// Per claim.
+    questions: Vec<(String, Question)>,
+}
+
+/// The payers' answers, to record with [`Desk::record_claim_status`].
+pub struct StatusAnswers {
+    answers: Vec<(String, std::result::Result<Entry, String>)>,
+}
+
+impl StatusQuestions {
+    /// Asks every payer in turn, on a thread and runtime of its own, so it
+    /// never nests in the app's runtime.
+    pub fn ask(self) -> StatusAnswers {
+        let ids: Vec<String> = self.questions.iter().map(|(id, _)| id.clone()).collect();
+        let asked = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("The network could not be started: {e}."))?;
+            Ok::<_, String>(
+                self.questions
+                    .into_iter()
+                    .map(|(id, q)| {
+                        let answer = q.and_then(|(client, inquiry)| {
+                            runtime
+                                .block_on(clinicdesk_clearinghouse::check_claim_status(
+                                    &client, &inquiry,
+                                ))
+                                .map(|a| a.entry)
+                                .map_err(|e| e.to_string())
+                        });
+                        (id, answer)
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .join()
+        .unwrap_or_else(|_| Err("The claim status request stopped unexpectedly.".into()));
+        StatusAnswers {
+            answers: match asked {
+                Ok(answers) => answers,
+                Err(why) => ids.into_iter().map(|id| (id, Err(why.clone()))).collect(),
+            },
+        }
+    }
 }
 
 fn billing_error(e: BillingError) -> DeskError {
@@ -193,9 +230,16 @@ impl Desk {
     /// Asks the payer where each claim stands (a 276 through the claim's
     /// CORE connection, answered in real time by a 277) and records the
     /// answers; with no ids, every sent claim still waiting for one. Says
-    /// what each payer answered, one sentence per claim. The exchange runs
-    /// on a thread of its own, so it never nests in the app's runtime.
+    /// what each payer answered, one sentence per claim. The app asks in
+    /// three steps instead, leaving the desk free while payers answer.
     pub fn check_claim_status(&mut self, input: &ClaimIdsInput) -> Result<String> {
+        let questions = self.claim_status_questions(input)?;
+        self.record_claim_status(questions.ask())
+    }
+
+    /// The 276s for these claims (none: every sent claim still waiting for
+    /// an answer), each with the client of its connection.
+    pub fn claim_status_questions(&mut self, input: &ClaimIdsInput) -> Result<StatusQuestions> {
         let keychain = self.keychain().clone();
         let (store, session) = self.session()?;
         let ids: Vec<String> = if input.ids.is_empty() {
@@ -207,26 +251,36 @@ impl Desk {
         } else {
             input.ids.clone()
         };
-        if ids.is_empty() {
+        let questions = ids
+            .into_iter()
+            .map(|id| {
+                let q = clinicdesk_billing::claim_status::status_inquiry(store, &session, &id)
+                    .map_err(|e| e.to_string())
+                    .and_then(|(inquiry, conn)| {
+                        let client = clinicdesk_billing::send::core_client(&conn, &keychain, 1)
+                            .map_err(|e| e.to_string())?;
+                        Ok((client, inquiry))
+                    });
+                (id, q)
+            })
+            .collect();
+        Ok(StatusQuestions { questions })
+    }
+
+    /// Records the payers' answers and says what each answered.
+    pub fn record_claim_status(&mut self, answers: StatusAnswers) -> Result<String> {
+        if answers.answers.is_empty() {
             return Ok("No sent claims are waiting for an answer.".into());
         }
+        let (store, session) = self.session()?;
         let mut lines = Vec::new();
-        for id in &ids {
-            let asked = clinicdesk_billing::claim_status::status_inquiry(store, &session, id)
-                .map_err(|e| e.to_string())
-                .and_then(|(inquiry, conn)| {
-                    let client = clinicdesk_billing::send::core_client(&conn, &keychain, 1)
-                        .map_err(|e| e.to_string())?;
-                    ask_payer(client, inquiry)
-                })
-                .and_then(|entry| {
-                    clinicdesk_billing::claim_status::apply_claim_status(
-                        store, &session, id, &entry,
-                    )
+        for (id, answer) in answers.answers {
+            let recorded = answer.and_then(|entry| {
+                clinicdesk_billing::claim_status::apply_claim_status(store, &session, &id, &entry)
                     .map_err(|e| e.to_string())
-                });
+            });
             let short: String = id.chars().take(8).collect();
-            lines.push(match asked {
+            lines.push(match recorded {
                 Ok(r) => format!("Claim {short}…: {} · {}", r.status, r.summary),
                 Err(e) => format!("Claim {short}…: not asked · {e}"),
             });
