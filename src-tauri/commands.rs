@@ -108,6 +108,7 @@ pub fn lock(state: State<'_, DeskState>, input: Option<desktop::LockInput>) -> A
 read!(activity() -> () = activity);
 read!(login(desktop::LoginInput) -> AppStatus = login);
 read!(create_clinic(desktop::NewClinicInput) -> AppStatus = create_clinic);
+read!(join_clinic(desktop::JoinInput) -> AppStatus = join_clinic);
 read!(set_preference(desktop::PreferenceInput) -> AppStatus = set_preference);
 read!(sync_status() -> desktop::SyncStatus = sync_status);
 
@@ -239,6 +240,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         activity,
         login,
         create_clinic,
+        join_clinic,
         create_demo_clinic,
         set_preference,
         sync_status,

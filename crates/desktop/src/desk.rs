@@ -3,7 +3,7 @@
 use crate::clearinghouse_worker::Bell;
 use crate::clock::{Clock, SystemClock};
 use crate::error::DeskError;
-use crate::inputs::{LoginInput, NewClinicInput, PreferenceInput};
+use crate::inputs::{JoinInput, LoginInput, NewClinicInput, PreferenceInput};
 use crate::status::{default_preferences, AppStatus, Can, Home, Phase, SyncStatus};
 use crate::Result;
 use chrono::NaiveDate;
@@ -200,6 +200,11 @@ impl Desk {
             can,
             lock_reason: self.lock_reason.clone(),
             store_passphrase_needed: self.needs_store_passphrase(),
+            awaiting_accounts: phase == Phase::Locked
+                && self
+                    .store
+                    .as_ref()
+                    .is_some_and(|s| s.has_users().is_ok_and(|has| !has)),
         }
     }
 
@@ -211,12 +216,7 @@ impl Desk {
                 "This computer already has a clinic. Log in to it instead.",
             ));
         }
-        let zone = match input.time_zone.as_deref().map(str::trim) {
-            Some(z) if !z.is_empty() => {
-                ClinicZone::parse(z).map_err(|e| DeskError::invalid(e.to_string()))?
-            }
-            _ => system_zone(),
-        };
+        let zone = zone_or_system(input.time_zone.as_deref())?;
         if matches!(&input.admin_password_confirm, Some(c) if *c != input.admin_password) {
             return Err(DeskError::invalid(
                 "The two passwords are not the same. Type the password again in both boxes.",
@@ -244,6 +244,53 @@ impl Desk {
         self.store = Some(store);
         self.start_session(session)?;
         Ok(self.status())
+    }
+
+    /// Joins a clinic that runs elsewhere: makes this computer's encrypted
+    /// store, enrolls it with the clinic server using the administrator's
+    /// one-time code, and receives the clinic's records and people, who
+    /// then sign in as usual. A failed enrollment leaves nothing behind;
+    /// records that could not be received yet keep coming by themselves.
+    pub fn join_clinic(&mut self, input: &JoinInput) -> Result<AppStatus> {
+        if self.exists() {
+            return Err(DeskError::new(
+                "already-exists",
+                "This computer already has a clinic. Log in to it instead.",
+            ));
+        }
+        let zone = zone_or_system(input.time_zone.as_deref())?;
+        let device = input.device_name.trim();
+        if device.is_empty() {
+            return Err(DeskError::invalid(
+                "Give this computer a name the administrator will recognise, such as Front desk 2.",
+            ));
+        }
+        let key = KeySetup::Keychain(self.keychain.clone());
+        let mut store = Store::create_joining(&self.dir, &input.clinic_name, zone, &key)?;
+        let joined =
+            clinicdesk_sync::join(&mut store, input.server_url.trim(), &input.code, device);
+        let enrolled = store.sync_settings().ok().flatten().is_some();
+        if let Err(e) = &joined {
+            if !enrolled {
+                let why = e.to_string();
+                store.discard_unjoined(&key)?;
+                return Err(DeskError::new(
+                    "sync",
+                    format!("This computer could not join the clinic: {why}."),
+                ));
+            }
+        }
+        self.clinic_name = store.clinic_name().ok();
+        self.store = Some(store);
+        match joined {
+            Ok(_) => Ok(self.status()),
+            Err(e) => Err(DeskError::new(
+                "sync",
+                format!(
+                    "This computer joined the clinic, but its records could not be received yet ({e}). It keeps trying by itself; sign in once they have arrived."
+                ),
+            )),
+        }
     }
 
     /// Creates a clinic and fills it with the demo clinic (providers,
@@ -399,6 +446,16 @@ fn display_or_username(display: &str, username: &str) -> String {
 }
 
 /// The computer's zone when the clinic rules know it, else UTC.
+/// The zone asked for, or this computer's.
+fn zone_or_system(asked: Option<&str>) -> Result<ClinicZone> {
+    match asked.map(str::trim) {
+        Some(z) if !z.is_empty() => {
+            ClinicZone::parse(z).map_err(|e| DeskError::invalid(e.to_string()))
+        }
+        _ => Ok(system_zone()),
+    }
+}
+
 fn system_zone() -> ClinicZone {
     iana_time_zone::get_timezone()
         .ok()

@@ -20,6 +20,18 @@ pub struct NewClinicInput {
     pub time_zone: Option<String>,
 }
 
+/// Joining a clinic that runs elsewhere: its server, a one-time code from
+/// its administrator, and names for this computer and the clinic.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct JoinInput {
+    pub server_url: String,
+    pub code: String,
+    pub device_name: String,
+    pub clinic_name: String,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct LoginInput {
     pub username: String,

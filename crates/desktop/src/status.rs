@@ -108,6 +108,9 @@ pub struct AppStatus {
     /// The clinic's key is in a passphrase-protected key file that is not
     /// open yet: the lock screen asks for the passphrase too.
     pub store_passphrase_needed: bool,
+    /// This computer joined a clinic and nobody's account has arrived from
+    /// the clinic server yet: the lock screen says so.
+    pub awaiting_accounts: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -50,18 +50,48 @@ impl Store {
     /// Creates a clinic in `dir` with its first administrator, who is returned
     /// logged in. The key is stored before any database file exists.
     pub fn create(dir: &Path, clinic: NewClinic) -> Result<(Store, Session)> {
-        let db = config::db_path(dir);
-        if db.exists() || dir.join(config::CONFIG_FILE).exists() {
-            return Err(StoreError::AlreadyExists(dir.display().to_string()));
-        }
-        let name = clinicdesk_domain::validate::name("clinic name", &clinic.name)
-            .map_err(StoreError::Invalid)?;
         if clinic.admin.role != Role::Admin {
             return Err(StoreError::invalid(
                 "the first user of a clinic must be an administrator",
             ));
         }
         crate::users::check_password(&clinic.admin.password)?;
+        let (store, admin) = Store::build(
+            dir,
+            &clinic.name,
+            clinic.timezone,
+            &clinic.key,
+            Some(&clinic.admin),
+        )?;
+        Ok((store, admin.expect("an administrator was asked for")))
+    }
+
+    /// Creates the store of a desktop joining a clinic that already runs
+    /// elsewhere: no users of its own, since the clinic's people and
+    /// everything else arrive from the clinic server once it enrolls
+    /// (`clinicdesk_sync::join`). `name` is how this desktop shows the clinic.
+    pub fn create_joining(
+        dir: &Path,
+        name: &str,
+        timezone: ClinicZone,
+        key: &KeySetup,
+    ) -> Result<Store> {
+        Ok(Store::build(dir, name, timezone, key, None)?.0)
+    }
+
+    fn build(
+        dir: &Path,
+        name: &str,
+        timezone: ClinicZone,
+        key_setup: &KeySetup,
+        admin: Option<&NewUser>,
+    ) -> Result<(Store, Option<Session>)> {
+        let db = config::db_path(dir);
+        if db.exists() || dir.join(config::CONFIG_FILE).exists() {
+            return Err(StoreError::AlreadyExists(dir.display().to_string()));
+        }
+        let name =
+            clinicdesk_domain::validate::name("clinic name", name).map_err(StoreError::Invalid)?;
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
             action: "create",
             path: dir.display().to_string(),
@@ -69,7 +99,7 @@ impl Store {
         })?;
         let store_id = uuid::Uuid::new_v4().to_string();
         let key = StoreKey::generate();
-        let cfg = match &clinic.key {
+        let cfg = match key_setup {
             KeySetup::Keychain(kc) => {
                 let cfg = StoreConfig::new(store_id, KeySource::Keychain);
                 kc.save(&cfg.key_account(), &key)?;
@@ -88,7 +118,7 @@ impl Store {
             for (k, v) in [
                 ("device_id", device_id.as_str()),
                 ("clinic_name", name.as_str()),
-                ("timezone", clinic.timezone.name()),
+                ("timezone", timezone.name()),
                 ("store_id", cfg.store_id.as_str()),
             ] {
                 tx.execute(
@@ -103,9 +133,9 @@ impl Store {
                 config: cfg.clone(),
                 clock: HlcClock::new(device_id.clone()),
                 device_id,
-                zone: clinic.timezone,
+                zone: timezone,
             };
-            let admin = store.bootstrap_admin(&clinic.admin)?;
+            let admin = admin.map(|a| store.bootstrap_admin(a)).transpose()?;
             cfg.save(dir)?;
             Ok((store, admin))
         })();
@@ -114,7 +144,7 @@ impl Store {
             for suffix in ["", "-wal", "-shm", "-journal"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
             }
-            match &clinic.key {
+            match key_setup {
                 KeySetup::Keychain(kc) => {
                     let _ = kc.delete(&cfg.key_account());
                 }
@@ -124,6 +154,48 @@ impl Store {
             }
         }
         built
+    }
+
+    /// Whether anyone can sign in here yet (a joining desktop has no users
+    /// until the clinic server's arrive).
+    pub fn has_users(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))?)
+    }
+
+    /// Removes a store made by [`Store::create_joining`] whose enrollment
+    /// failed. It must still be empty (no users, no changes), so nothing is
+    /// lost; `key` is how it was created.
+    pub fn discard_unjoined(self, key: &KeySetup) -> Result<()> {
+        let empty: bool = self.conn.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM change_log)",
+            [],
+            |r| r.get(0),
+        )?;
+        if !empty {
+            return Err(StoreError::invalid(
+                "this clinic's store already holds records, so it is kept",
+            ));
+        }
+        let Store {
+            conn, dir, config, ..
+        } = self;
+        drop(conn);
+        let db = config::db_path(&dir);
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        let _ = std::fs::remove_file(dir.join(config::CONFIG_FILE));
+        match key {
+            KeySetup::Keychain(kc) => {
+                let _ = kc.delete(&config.key_account());
+            }
+            KeySetup::KeyFile { .. } => {
+                let _ = std::fs::remove_file(config::key_file_path(&dir));
+            }
+        }
+        Ok(())
     }
 
     /// Opens an existing store: fetch the key, check it, bring the schema up to date.

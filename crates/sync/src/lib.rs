@@ -56,6 +56,40 @@ pub fn enroll(
     device_name: &str,
 ) -> Result<SyncSettings> {
     session.require(clinicdesk_domain::Permission::StoreAdmin)?;
+    enroll_as(store, session, url, code, device_name)
+}
+
+/// Enrolls a new desktop that joins the clinic (a store made by
+/// `Store::create_joining`, with no users yet), then receives the clinic's
+/// records, its people and their sign-ins among them. The one-time code
+/// from the clinic's administrator is the authority here: nobody can sign
+/// in on this desktop before it holds the clinic's users, and the audit
+/// trail names the enrollment itself. Enrolled but not yet received (the
+/// network went away) is an error too; the desktop keeps trying.
+pub fn join(store: &mut Store, url: &str, code: &str, device_name: &str) -> Result<SyncOutcome> {
+    if store.has_users()? {
+        return Err(SyncError::Invalid(
+            "this desktop already has its own users; an administrator enrolls it instead".into(),
+        ));
+    }
+    let session = Session {
+        user_id: "enrollment".into(),
+        username: "enrollment".into(),
+        display_name: "Joining the clinic".into(),
+        role: clinicdesk_domain::Role::Admin,
+        provider_id: None,
+    };
+    enroll_as(store, &session, url, code, device_name)?;
+    sync_now(store)
+}
+
+fn enroll_as(
+    store: &mut Store,
+    session: &Session,
+    url: &str,
+    code: &str,
+    device_name: &str,
+) -> Result<SyncSettings> {
     let code = Code::parse(code).map_err(SyncError::Invalid)?;
     let url = url.trim_end_matches('/').to_string();
     // Learn the certificate, then enroll over a connection pinned to it.

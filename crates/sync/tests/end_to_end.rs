@@ -206,3 +206,72 @@ fn a_watching_desktop_gets_a_new_patient_within_seconds() {
     watcher.join().unwrap();
     server.stop();
 }
+
+/// A new desktop joins the running clinic with nothing but a code: no
+/// administrator of its own, the clinic's people and records arrive from
+/// the server, and they sign in with their usual passwords.
+#[test]
+fn a_new_desktop_joins_with_a_code_and_the_clinics_people_sign_in() {
+    let server = Server::start(None);
+    let (_a_dir, mut a, admin) = desktop("admin");
+    let code = server.code(vec![Role::Admin, Role::FrontDesk]);
+    clinicdesk_sync::enroll(&mut a, &admin, &server.url(), &code, "Office").unwrap();
+    a.add_user(
+        &admin,
+        NewUser {
+            username: "robin".into(),
+            display_name: "Robin Reception".into(),
+            role: Role::FrontDesk,
+            password: "front desk passphrase".into(),
+            provider_id: None,
+        },
+    )
+    .unwrap();
+    let ada = register(&mut a, &admin, "Ada");
+    clinicdesk_sync::sync_now(&mut a).unwrap();
+
+    let key = KeySetup::Keychain(clinicdesk_keys::Keychain::default());
+    let zone = clinicdesk_domain::ClinicZone::parse("UTC").unwrap();
+    // Joining needs a good code; a bad one leaves nothing behind.
+    let b_dir = tempfile::tempdir().unwrap();
+    let mut b = Store::create_joining(b_dir.path(), "Harbour Family Practice", zone, &key).unwrap();
+    let err = clinicdesk_sync::join(&mut b, &server.url(), "AAAA-BBBB-CCCC-DDDD", "Front desk 2")
+        .unwrap_err();
+    assert!(err.to_string().contains("enrollment code"), "{err}");
+    b.discard_unjoined(&key).unwrap();
+    assert_eq!(std::fs::read_dir(b_dir.path()).unwrap().count(), 0);
+
+    let mut b = Store::create_joining(b_dir.path(), "Harbour Family Practice", zone, &key).unwrap();
+    assert!(!b.has_users().unwrap());
+    assert!(Store::login(&mut b, "admin", "correct horse battery staple").is_err());
+    let code = server.code(vec![Role::FrontDesk]);
+    let joined = clinicdesk_sync::join(&mut b, &server.url(), &code, "Front desk 2").unwrap();
+    assert!(joined.merge.applied > 0, "{joined:?}");
+    assert_eq!(
+        b.sync_settings().unwrap().unwrap().device_name,
+        "Front desk 2"
+    );
+    let robin = b.login("robin", "front desk passphrase").unwrap();
+    assert_eq!(robin.role, Role::FrontDesk);
+    assert_eq!(b.patient(&robin, &ada.id).unwrap().given_name, "Ada");
+    b.login("admin", "correct horse battery staple").unwrap();
+    assert!(b.login("robin", "not the passphrase").is_err());
+    // Its own work goes up like any desktop's, and both agree.
+    let bea = register(&mut b, &robin, "Bea");
+    clinicdesk_sync::sync_now(&mut b).unwrap();
+    clinicdesk_sync::sync_now(&mut a).unwrap();
+    assert_eq!(a.patient(&admin, &bea.id).unwrap().given_name, "Bea");
+    assert_eq!(a.sync_digest().unwrap(), b.sync_digest().unwrap());
+    assert!(a.sync_refusals().unwrap().is_empty());
+
+    // A desktop with people of its own is enrolled by its administrator.
+    let err = clinicdesk_sync::join(&mut a, &server.url(), &server.code(vec![Role::Admin]), "x")
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("already has its own users"),
+        "{err}"
+    );
+    // Nor is a store with records thrown away.
+    assert!(b.discard_unjoined(&key).is_err());
+    server.stop();
+}

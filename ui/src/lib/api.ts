@@ -46,6 +46,8 @@ export interface AppStatus {
   lock_reason: string | null;
   /** The key is in a passphrase-protected key file not opened yet: ask for it too. */
   store_passphrase_needed: boolean;
+  /** Joined a clinic; nobody's account has arrived from the server yet. */
+  awaiting_accounts: boolean;
   /** What this role may do; screens hide what the core would refuse. */
   can: {
     book: boolean; check_in: boolean; room: boolean; write_notes: boolean;
@@ -399,6 +401,9 @@ export const api = {
   /** The first screen is showing (the start-up benchmark stops its clock here). */
   screenReady: () => call<void>('screen_ready'),
   createClinic: (input: NewClinic) => call<AppStatus>('create_clinic', { input }),
+  /** Enrolls with the clinic server and receives the clinic's records (may take a while). */
+  joinClinic: (input: { server_url: string; code: string; device_name: string; clinic_name: string; time_zone: string | null }) =>
+    call<AppStatus>('join_clinic', { input }),
   /** Emits `demo-progress` events (DemoProgress) while it fills the clinic. */
   createDemoClinic: (input: NewClinic) => call<AppStatus>('create_demo_clinic', { input }),
   login: (username: string, password: string, store_passphrase: string | null = null) =>

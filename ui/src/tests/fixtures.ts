@@ -3,7 +3,7 @@ import type { AppStatus, Appointment, Directory, Slot } from '../lib/api';
 
 export function status(over: Partial<AppStatus> = {}): AppStatus {
   return {
-    phase: 'unlocked', clinic_name: 'Maple Street Clinic', clinic_timezone: 'America/New_York', lock_reason: null, store_passphrase_needed: false, data_dir: '/tmp/clinic', version: '0.1.0',
+    phase: 'unlocked', clinic_name: 'Maple Street Clinic', clinic_timezone: 'America/New_York', lock_reason: null, store_passphrase_needed: false, awaiting_accounts: false, data_dir: '/tmp/clinic', version: '0.1.0',
     session: { user_id: 'u-1', username: 'desk', display_name: 'Dana Desk', role: 'front-desk', provider_id: null },
     home: 'calendar',
     preferences: {
