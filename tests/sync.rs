@@ -295,3 +295,50 @@ fn desktop_apps_sync_in_the_background() {
     assert_eq!(status.online, Some(true));
     assert_eq!(status.queued, 0);
 }
+
+#[test]
+fn a_new_computer_joins_the_clinic_from_the_command_line() {
+    let server = Server::start();
+    let first = Clinic::new();
+    first.json(&ADMIN, &["sync", "enroll", &server.url(), &server.code()]);
+    first.json(&ADMIN, &["sync", "now"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("joined");
+    let data_arg = data.to_str().unwrap();
+    let url = server.url();
+    let join = |code: &str| {
+        run(
+            &[
+                "--data",
+                data_arg,
+                "join",
+                &url,
+                code,
+                "--name",
+                "Front desk 3",
+                "--clinic-name",
+                "Test Clinic",
+                "--timezone",
+                &first.zone.name,
+                "--json",
+            ],
+            &[],
+        )
+    };
+
+    join("K7QP-M2XD-9TRW-4HCF").fails(1, "could not join the clinic");
+    let left = std::fs::read_dir(&data).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "a refused code leaves nothing behind");
+
+    let joined = join(&server.code()).ok().json();
+    assert_eq!(joined["device_name"], "Front desk 3");
+    assert_eq!(joined["users"], true, "{joined:#}");
+    // The clinic's administrator signs in here with the usual password.
+    let info = run(
+        &["--data", data_arg, "--user", ADMIN.name, "info"],
+        &[("CLINICDESK_PASSWORD", ADMIN.password)],
+    )
+    .ok();
+    assert!(info.stdout.contains("Test Clinic"), "{}", info.stdout);
+    join(&server.code()).fails(1, "already holds ClinicDesk data");
+}

@@ -46,13 +46,18 @@ fn system_zone() -> ClinicZone {
         .unwrap_or_else(|| ClinicZone::new(chrono_tz::UTC))
 }
 
-pub fn run(g: &Global, a: InitArgs) -> Result<()> {
-    let dir = g.data_dir()?;
-    let timezone = match &a.timezone {
-        Some(tz) => ClinicZone::parse(tz).map_err(|e| CliError::usage(e.to_string()))?,
-        None => system_zone(),
-    };
-    let key = if a.key_file {
+/// The zone asked for, or this computer's.
+pub fn zone(asked: Option<&str>) -> Result<ClinicZone> {
+    match asked {
+        Some(tz) => ClinicZone::parse(tz).map_err(|e| CliError::usage(e.to_string())),
+        None => Ok(system_zone()),
+    }
+}
+
+/// Where a new store's key goes: the OS keychain, or a key file under a
+/// passphrase (CLINICDESK_KEY_PASSPHRASE or a prompt).
+pub fn key_setup(key_file: bool) -> Result<KeySetup> {
+    Ok(if key_file {
         let pass = secret::read(&Ask {
             env: secret::KEY_PASSPHRASE_ENV,
             what: "new key-file passphrase",
@@ -63,7 +68,13 @@ pub fn run(g: &Global, a: InitArgs) -> Result<()> {
         }
     } else {
         KeySetup::Keychain(Keychain::default())
-    };
+    })
+}
+
+pub fn run(g: &Global, a: InitArgs) -> Result<()> {
+    let dir = g.data_dir()?;
+    let timezone = zone(a.timezone.as_deref())?;
+    let key = key_setup(a.key_file)?;
     let password = secret::read(&Ask {
         env: secret::PASSWORD_ENV,
         what: &format!("new password for {}", a.admin.trim()),

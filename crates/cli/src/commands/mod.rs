@@ -1,5 +1,5 @@
-//! One module per command group. `init`, `x12`, `dicom` and `transcribe`
-//! work without a login; every other command opens the store and logs the
+//! One module per command group. `init`, `join`, `x12`, `dicom` and
+//! `transcribe` work without a login; every other command opens the store and logs the
 //! acting user in first.
 
 mod appointment;
@@ -14,6 +14,7 @@ mod flow;
 mod imaging;
 mod info;
 mod init;
+mod join;
 mod patient;
 mod payers;
 mod prefs;
@@ -31,6 +32,9 @@ use crate::error::Result;
 pub enum Command {
     /// Create a clinic and its first administrator in the data directory
     Init(init::InitArgs),
+    /// Join a clinic that runs on a clinic server, with a one-time code
+    /// from its administrator: its people and records arrive from there
+    Join(join::JoinArgs),
     /// Show the clinic, its time zone and where its key is kept
     Info,
     /// Users and roles
@@ -117,6 +121,7 @@ pub enum Command {
 pub fn run(g: &Global, cmd: Command) -> Result<()> {
     match cmd {
         Command::Init(a) => return init::run(g, a),
+        Command::Join(a) => return join::run(g, a),
         Command::X12(c) => return x12::run(g.printer(), c),
         Command::Dicom(c) => return dicom::run(g, c),
         Command::Transcribe(a) => return transcribe::run(g.printer(), a),
@@ -125,7 +130,11 @@ pub fn run(g: &Global, cmd: Command) -> Result<()> {
     let mut ctx = Ctx::open(g)?;
     let ctx = &mut ctx;
     match cmd {
-        Command::Init(_) | Command::X12(_) | Command::Dicom(_) | Command::Transcribe(_) => {
+        Command::Init(_)
+        | Command::Join(_)
+        | Command::X12(_)
+        | Command::Dicom(_)
+        | Command::Transcribe(_) => {
             unreachable!("handled above")
         }
         Command::Info => info::run(ctx),

@@ -1,0 +1,83 @@
+//! `join`: make this computer's store and join a clinic that runs on a
+//! clinic server, with a one-time code from its administrator. The clinic's
+//! people and records arrive from the server; there is no administrator of
+//! this computer's own.
+
+use crate::commands::init::{key_setup, zone};
+use crate::context::Global;
+use crate::error::{CliError, Result};
+use crate::output::fields;
+use clinicdesk_store::Store;
+use serde::Serialize;
+
+#[derive(Debug, clap::Args)]
+pub struct JoinArgs {
+    /// The clinic server's address, https://HOST:PORT
+    url: String,
+    /// The one-time enrollment code, like K7QP-M2XD-9TRW-4HCF
+    code: String,
+    /// How administrators will see this computer
+    #[arg(long, value_name = "NAME")]
+    name: String,
+    /// The clinic's name, as this computer shows it
+    #[arg(long, default_value = "ClinicDesk Clinic")]
+    clinic_name: String,
+    /// IANA time zone of the clinic [default: this computer's, else UTC]
+    #[arg(long, value_name = "IANA")]
+    timezone: Option<String>,
+    /// Keep the store key in a passphrase-protected key file instead of the
+    /// OS keychain (passphrase: CLINICDESK_KEY_PASSPHRASE or a prompt)
+    #[arg(long)]
+    key_file: bool,
+}
+
+#[derive(Serialize)]
+struct Joined {
+    data_dir: String,
+    clinic_name: String,
+    device_name: String,
+    server: String,
+    received: usize,
+    users: bool,
+}
+
+pub fn run(g: &Global, a: JoinArgs) -> Result<()> {
+    let dir = g.data_dir()?;
+    let timezone = zone(a.timezone.as_deref())?;
+    let key = key_setup(a.key_file)?;
+    let mut store = Store::create_joining(&dir, &a.clinic_name, timezone, &key)?;
+    let received = match clinicdesk_sync::join(&mut store, &a.url, &a.code, a.name.trim()) {
+        Ok(outcome) => outcome.merge.applied,
+        Err(e) if store.sync_settings()?.is_none() => {
+            let why = e.to_string();
+            store.discard_unjoined(&key)?;
+            return Err(CliError::failed(format!("could not join the clinic: {why}")));
+        }
+        Err(e) => {
+            return Err(CliError::failed(format!(
+                "joined the clinic, but its records could not be received yet: {e}. Run `sync now` to go on"
+            )))
+        }
+    };
+    let settings = store.sync_settings()?.expect("enrolled");
+    let joined = Joined {
+        data_dir: dir.display().to_string(),
+        clinic_name: store.clinic_name()?,
+        device_name: settings.device_name,
+        server: settings.url,
+        received,
+        users: store.has_users()?,
+    };
+    g.printer().show(&joined, |j| {
+        let mut s = format!(
+            "Joined the clinic '{}' as \"{}\"; its people sign in with their usual accounts.\n",
+            j.clinic_name, j.device_name
+        );
+        s.push_str(&fields(&[
+            ("data directory", j.data_dir.clone()),
+            ("server", j.server.clone()),
+            ("records received", j.received.to_string()),
+        ]));
+        s
+    })
+}
