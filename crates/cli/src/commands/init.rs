@@ -17,16 +17,23 @@ pub struct InitArgs {
     /// The administrator's display name [default: the user name]
     #[arg(long)]
     display_name: Option<String>,
-    /// The clinic's name
+    #[command(flatten)]
+    store: NewStoreArgs,
+}
+
+/// How a new store is made, for `init` and `join`.
+#[derive(Debug, clap::Args)]
+pub struct NewStoreArgs {
+    /// The clinic's name, as this computer shows it
     #[arg(long, default_value = "ClinicDesk Clinic")]
-    clinic_name: String,
+    pub clinic_name: String,
     /// IANA time zone of the clinic [default: this computer's, else UTC]
     #[arg(long, value_name = "IANA")]
-    timezone: Option<String>,
+    pub timezone: Option<String>,
     /// Keep the store key in a passphrase-protected key file instead of the
     /// OS keychain (passphrase: CLINICDESK_KEY_PASSPHRASE or a prompt)
     #[arg(long)]
-    key_file: bool,
+    pub key_file: bool,
 }
 
 #[derive(Serialize)]
@@ -73,15 +80,15 @@ pub fn key_setup(key_file: bool) -> Result<KeySetup> {
 
 pub fn run(g: &Global, a: InitArgs) -> Result<()> {
     let dir = g.data_dir()?;
-    let timezone = zone(a.timezone.as_deref())?;
-    let key = key_setup(a.key_file)?;
+    let timezone = zone(a.store.timezone.as_deref())?;
+    let key = key_setup(a.store.key_file)?;
     let password = secret::read(&Ask {
         env: secret::PASSWORD_ENV,
         what: &format!("new password for {}", a.admin.trim()),
         confirm: true,
     })?;
     let clinic = NewClinic {
-        name: a.clinic_name,
+        name: a.store.clinic_name,
         timezone,
         admin: NewUser {
             username: a.admin.clone(),
@@ -92,7 +99,7 @@ pub fn run(g: &Global, a: InitArgs) -> Result<()> {
         },
         key,
     };
-    let key_file = a.key_file;
+    let key_file = a.store.key_file;
     let (store, admin) = Store::create(&dir, clinic).map_err(|e| match e {
         StoreError::Key(KeyError::KeychainUnavailable(_)) if !key_file => CliError::failed(
             format!("{e}. To keep the key in a key file, run init again with --key-file"),

@@ -3,7 +3,7 @@
 //! people and records arrive from the server; there is no administrator of
 //! this computer's own.
 
-use crate::commands::init::{key_setup, zone};
+use crate::commands::init::{key_setup, zone, NewStoreArgs};
 use crate::context::Global;
 use crate::error::{CliError, Result};
 use crate::output::fields;
@@ -19,16 +19,8 @@ pub struct JoinArgs {
     /// How administrators will see this computer
     #[arg(long, value_name = "NAME")]
     name: String,
-    /// The clinic's name, as this computer shows it
-    #[arg(long, default_value = "ClinicDesk Clinic")]
-    clinic_name: String,
-    /// IANA time zone of the clinic [default: this computer's, else UTC]
-    #[arg(long, value_name = "IANA")]
-    timezone: Option<String>,
-    /// Keep the store key in a passphrase-protected key file instead of the
-    /// OS keychain (passphrase: CLINICDESK_KEY_PASSPHRASE or a prompt)
-    #[arg(long)]
-    key_file: bool,
+    #[command(flatten)]
+    store: NewStoreArgs,
 }
 
 #[derive(Serialize)]
@@ -43,9 +35,9 @@ struct Joined {
 
 pub fn run(g: &Global, a: JoinArgs) -> Result<()> {
     let dir = g.data_dir()?;
-    let timezone = zone(a.timezone.as_deref())?;
-    let key = key_setup(a.key_file)?;
-    let mut store = Store::create_joining(&dir, &a.clinic_name, timezone, &key)?;
+    let timezone = zone(a.store.timezone.as_deref())?;
+    let key = key_setup(a.store.key_file)?;
+    let mut store = Store::create_joining(&dir, &a.store.clinic_name, timezone, &key)?;
     let received = match clinicdesk_sync::join(&mut store, &a.url, &a.code, a.name.trim()) {
         Ok(outcome) => outcome.merge.applied,
         Err(e) if store.sync_settings()?.is_none() => {
