@@ -82,7 +82,7 @@ impl ClearinghouseWorker {
         std::thread::Builder::new()
             .name("clinicdesk-clearinghouse".into())
             .spawn(move || run(&dir, &unlock, &keychain, &worker, &changed))
-            .expect("the eligibility thread starts");
+            .expect("the clearinghouse thread starts");
         ClearinghouseWorker { bell }
     }
 }

@@ -266,23 +266,23 @@ impl Desk {
             ));
         }
         let key = KeySetup::Keychain(self.keychain.clone());
-        let mut store = Store::create_joining(&self.dir, &input.clinic_name, zone, &key)?;
-        let joined =
-            clinicdesk_sync::join(&mut store, input.server_url.trim(), &input.code, device);
-        let enrolled = store.sync_settings().ok().flatten().is_some();
-        if let Err(e) = &joined {
-            if !enrolled {
-                let why = e.to_string();
-                store.discard_unjoined(&key)?;
-                return Err(DeskError::new(
-                    "sync",
-                    format!("This computer could not join the clinic: {why}."),
-                ));
-            }
-        }
+        let store = Store::create_joining(&self.dir, &input.clinic_name, zone, &key)?;
+        let (store, received) = clinicdesk_sync::join_or_discard(
+            store,
+            &key,
+            input.server_url.trim(),
+            &input.code,
+            device,
+        )
+        .map_err(|e| {
+            DeskError::new(
+                "sync",
+                format!("This computer could not join the clinic: {e}."),
+            )
+        })?;
         self.clinic_name = store.clinic_name().ok();
         self.store = Some(store);
-        match joined {
+        match received {
             Ok(_) => Ok(self.status()),
             Err(e) => Err(DeskError::new(
                 "sync",
@@ -445,7 +445,6 @@ fn display_or_username(display: &str, username: &str) -> String {
     }
 }
 
-/// The computer's zone when the clinic rules know it, else UTC.
 /// The zone asked for, or this computer's.
 fn zone_or_system(asked: Option<&str>) -> Result<ClinicZone> {
     match asked.map(str::trim) {
@@ -456,6 +455,7 @@ fn zone_or_system(asked: Option<&str>) -> Result<ClinicZone> {
     }
 }
 
+/// The computer's zone when the clinic rules know it, else UTC.
 fn system_zone() -> ClinicZone {
     iana_time_zone::get_timezone()
         .ok()

@@ -141,17 +141,7 @@ impl Store {
         })();
         if built.is_err() {
             // Leave nothing half-made behind: no database, no orphaned key.
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-            }
-            match key_setup {
-                KeySetup::Keychain(kc) => {
-                    let _ = kc.delete(&cfg.key_account());
-                }
-                KeySetup::KeyFile { .. } => {
-                    let _ = std::fs::remove_file(config::key_file_path(dir));
-                }
-            }
+            remove_store_files(dir, &cfg, key_setup);
         }
         built
     }
@@ -182,19 +172,7 @@ impl Store {
             conn, dir, config, ..
         } = self;
         drop(conn);
-        let db = config::db_path(&dir);
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-        }
-        let _ = std::fs::remove_file(dir.join(config::CONFIG_FILE));
-        match key {
-            KeySetup::Keychain(kc) => {
-                let _ = kc.delete(&config.key_account());
-            }
-            KeySetup::KeyFile { .. } => {
-                let _ = std::fs::remove_file(config::key_file_path(&dir));
-            }
-        }
+        remove_store_files(&dir, &config, key);
         Ok(())
     }
 
@@ -463,6 +441,25 @@ impl Store {
         let conn = verify_and_configure(Connection::open(&db)?, &db)?;
         let config = StoreConfig::new(uuid::Uuid::new_v4().to_string(), KeySource::KeyFile);
         Store::finish_open(conn, dir, config)
+    }
+}
+
+/// Removes a store's database (with its WAL and journal), its config file
+/// and its key, as far as they exist: for a store that was never finished
+/// or never joined, which holds nothing to lose.
+fn remove_store_files(dir: &Path, cfg: &StoreConfig, key: &KeySetup) {
+    let db = config::db_path(dir);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let _ = std::fs::remove_file(dir.join(config::CONFIG_FILE));
+    match key {
+        KeySetup::Keychain(kc) => {
+            let _ = kc.delete(&cfg.key_account());
+        }
+        KeySetup::KeyFile { .. } => {
+            let _ = std::fs::remove_file(config::key_file_path(dir));
+        }
     }
 }
 

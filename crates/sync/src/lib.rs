@@ -9,7 +9,9 @@ mod client;
 pub use client::Client;
 
 use clinicdesk_keys::{KeyError, Keychain, StoreKey};
-use clinicdesk_store::{KeySource, MergeReport, Session, Store, StoreError, SyncSettings};
+use clinicdesk_store::{
+    KeySetup, KeySource, MergeReport, Session, Store, StoreError, SyncSettings,
+};
 use clinicdesk_sync_proto::enrollment::{self, Code};
 use clinicdesk_sync_proto::MAX_BATCH;
 
@@ -81,6 +83,29 @@ pub fn join(store: &mut Store, url: &str, code: &str, device_name: &str) -> Resu
     };
     enroll_as(store, &session, url, code, device_name)?;
     sync_now(store)
+}
+
+/// Joins with a store just made by `Store::create_joining` ([`join`]). When
+/// the enrollment fails (a refused code, no server) the store is discarded,
+/// so nothing is left behind, and that is the error. Once enrolled, the
+/// store is kept whatever the pull did: its result comes back beside it,
+/// and records still to come arrive with later syncs.
+pub fn join_or_discard(
+    mut store: Store,
+    key: &KeySetup,
+    url: &str,
+    code: &str,
+    device_name: &str,
+) -> Result<(Store, Result<SyncOutcome>)> {
+    let received = join(&mut store, url, code, device_name);
+    if let Err(e) = received {
+        if store.sync_settings()?.is_none() {
+            store.discard_unjoined(key)?;
+            return Err(e);
+        }
+        return Ok((store, Err(e)));
+    }
+    Ok((store, received))
 }
 
 fn enroll_as(

@@ -37,14 +37,12 @@ pub fn run(g: &Global, a: JoinArgs) -> Result<()> {
     let dir = g.data_dir()?;
     let timezone = zone(a.store.timezone.as_deref())?;
     let key = key_setup(a.store.key_file)?;
-    let mut store = Store::create_joining(&dir, &a.store.clinic_name, timezone, &key)?;
-    let received = match clinicdesk_sync::join(&mut store, &a.url, &a.code, a.name.trim()) {
+    let store = Store::create_joining(&dir, &a.store.clinic_name, timezone, &key)?;
+    let (store, received) =
+        clinicdesk_sync::join_or_discard(store, &key, &a.url, &a.code, a.name.trim())
+            .map_err(|e| CliError::failed(format!("could not join the clinic: {e}")))?;
+    let received = match received {
         Ok(outcome) => outcome.merge.applied,
-        Err(e) if store.sync_settings()?.is_none() => {
-            let why = e.to_string();
-            store.discard_unjoined(&key)?;
-            return Err(CliError::failed(format!("could not join the clinic: {why}")));
-        }
         Err(e) => {
             return Err(CliError::failed(format!(
                 "joined the clinic, but its records could not be received yet: {e}. Run `sync now` to go on"
