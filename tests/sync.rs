@@ -4,71 +4,11 @@
 
 mod common;
 
+use common::server::Server;
 use common::*;
 use serde_json::Value;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn server_bin() -> std::path::PathBuf {
-    bin().with_file_name(format!("clinicdesk-server{}", std::env::consts::EXE_SUFFIX))
-}
-
-struct Server(Child, tempfile::TempDir, u16);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Server {
-    fn start() -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(server_bin())
-            .arg("--data")
-            .arg(dir.path())
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--insecure-http"])
-            .env("CLINICDESK_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("clinicdesk-server is built (cargo build --workspace --bins)");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Server(child, dir, port)
-    }
-
-    fn code(&self) -> String {
-        let out = Command::new(server_bin())
-            .arg("--data")
-            .arg(self.1.path())
-            .args(["enroll-code", "--roles", "front-desk,admin"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.2)
-    }
-}
 
 const SECOND: User = User {
     name: "admin2",

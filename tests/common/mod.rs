@@ -3,6 +3,8 @@
 //! user, and know what time it is in the clinic.
 #![allow(dead_code)]
 
+pub mod server;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -110,6 +112,17 @@ impl Run {
 /// Runs the binary with `args`, no stdin (so it never prompts), and the
 /// given environment on top of a clean one.
 pub fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out = command(args, env).output().expect("clinicdesk-cli starts");
+    Run {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The binary with `args` and the given environment on top of a clean one.
+pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(bin());
     cmd.args(args);
     for v in CLINICDESK_VARS {
@@ -118,13 +131,7 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("clinicdesk-cli starts");
-    Run {
-        args: args.iter().map(|s| s.to_string()).collect(),
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    cmd
 }
 
 /// A fixed-offset zone chosen so that it is mid-morning in the clinic now:
@@ -293,12 +300,30 @@ impl Clinic {
 
     /// Runs as `user` with extra environment.
     pub fn run_with(&self, user: &User, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let (all, e) = self.as_user(user, args, env);
+        self.raw(&all, &e)
+    }
+
+    /// The command `run_as` runs, to start without waiting for it.
+    pub fn command_as(&self, user: &User, args: &[&str]) -> Command {
+        let (mut all, e) = self.as_user(user, args, &[]);
+        let data = self.data.to_str().expect("a UTF-8 temp path");
+        all.splice(0..0, ["--data", data]);
+        command(&all, &e)
+    }
+
+    fn as_user<'a>(
+        &'a self,
+        user: &'a User,
+        args: &[&'a str],
+        env: &[(&'a str, &'a str)],
+    ) -> (Vec<&'a str>, Vec<(&'a str, &'a str)>) {
         let mut all = vec!["--user", user.name];
         all.extend_from_slice(args);
         let mut e = self.env_pairs();
         e.push(("CLINICDESK_PASSWORD", user.password));
         e.extend_from_slice(env);
-        self.raw(&all, &e)
+        (all, e)
     }
 
     /// Runs as `user` with `--json`, asserts success and parses the output.

@@ -100,31 +100,30 @@ impl Store {
 
     /// Double bookings found at merge that are still unresolved. One whose
     /// appointments no longer overlap (one was cancelled or moved, here or
-    /// on another desktop) is marked resolved on the way.
+    /// on another desktop) is marked resolved on the way, and one whose
+    /// group has grown or shrunk gives way to the group as it is now.
     pub fn sync_conflicts(&mut self, session: &Session) -> Result<Vec<Conflict>> {
         session.require(clinicdesk_domain::Permission::AppointmentRead)?;
         self.write(session, |tx| {
-            let open: Vec<Conflict> = {
-                let mut stmt = tx.conn().prepare_cached(
-                    "SELECT id, kind, appointment_ids, detail, raised_at, resolved_at
-                     FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY raised_at, id",
-                )?;
-                let v = stmt
-                    .query_map([], read_conflict)?
-                    .collect::<rusqlite::Result<_>>()?;
-                v
-            };
-            let mut still = Vec::new();
-            for c in open {
-                let first = c.appointment_ids.first().cloned().unwrap_or_default();
-                if overlapping(tx, &first)?.len() > 1 {
-                    still.push(c);
-                } else {
-                    tx.conn()
-                        .prepare_cached("UPDATE sync_conflicts SET resolved_at = ?2 WHERE id = ?1")?
-                        .execute((&c.id, tx.now()))?;
+            let open = open_conflicts(tx)?;
+            for c in &open {
+                // Any of its visits may have been cancelled or moved, the
+                // first included: regroup from each of them.
+                let mut groups: Vec<Vec<String>> = Vec::new();
+                for id in &c.appointment_ids {
+                    let group = overlap_group(tx, id)?;
+                    if group.len() > 1 && !groups.contains(&group) {
+                        groups.push(group);
+                    }
+                }
+                if !groups.contains(&c.appointment_ids) {
+                    resolve_conflict(tx, &c.id)?;
+                    for group in &groups {
+                        record_double_booking(tx, group)?;
+                    }
                 }
             }
+            let still = open_conflicts(tx)?;
             tx.audit(
                 Entry::new("appointment", "list")
                     .detail(format!("sync conflicts: {} open", still.len())),
@@ -185,6 +184,17 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
+}
+
+fn open_conflicts(tx: &Tx) -> Result<Vec<Conflict>> {
+    let mut stmt = tx.conn().prepare_cached(
+        "SELECT id, kind, appointment_ids, detail, raised_at, resolved_at
+         FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY raised_at, id",
+    )?;
+    let v = stmt
+        .query_map([], read_conflict)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(v)
 }
 
 fn read_conflict(r: &rusqlite::Row) -> rusqlite::Result<Conflict> {
@@ -479,24 +489,69 @@ fn overlapping(tx: &Tx, id: &str) -> Result<Vec<String>> {
     Ok(rows.into_iter().map(|(id, _, _)| id).collect())
 }
 
-fn check_double_booking(tx: &Tx, id: &str) -> Result<usize> {
+/// The overlap group `id` belongs to, named from its first appointment so
+/// that every desktop names a group the same way, whatever order the
+/// bookings arrived in.
+fn overlap_group(tx: &Tx, id: &str) -> Result<Vec<String>> {
     let ids = overlapping(tx, id)?;
-    if ids.len() < 2 {
+    match ids.first() {
+        Some(first) if first != id => overlapping(tx, first),
+        _ => Ok(ids),
+    }
+}
+
+fn check_double_booking(tx: &Tx, id: &str) -> Result<usize> {
+    let group = overlap_group(tx, id)?;
+    if group.len() < 2 {
         return Ok(0);
     }
-    let conflict_id = hex::encode(Sha256::digest(format!("double-booking|{}", ids.join("|"))));
-    let detail = format!("{} appointments of the same provider overlap", ids.len());
+    record_double_booking(tx, &group)
+}
+
+/// Opens (or reopens) the conflict of `group`, and resolves any other open
+/// conflict about some of the same appointments: a third booking in the
+/// slot makes one conflict of three, not two conflicts. Returns 1 when the
+/// conflict was not open before.
+fn record_double_booking(tx: &Tx, group: &[String]) -> Result<usize> {
+    let conflict_id = hex::encode(Sha256::digest(format!(
+        "double-booking|{}",
+        group.join("|")
+    )));
+    let detail = format!("{} appointments of the same provider overlap", group.len());
     let n = tx
         .conn()
         .prepare_cached(
             "INSERT INTO sync_conflicts (id, kind, appointment_ids, detail, raised_at)
-             VALUES (?1, 'double-booking', ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING",
+             VALUES (?1, 'double-booking', ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET resolved_at = NULL, raised_at = excluded.raised_at
+             WHERE resolved_at IS NOT NULL",
         )?
         .execute((
             &conflict_id,
-            serde_json::to_string(&ids).unwrap_or_default(),
+            serde_json::to_string(group).unwrap_or_default(),
             &detail,
             tx.now(),
         ))?;
+    let others: Vec<(String, String)> = tx
+        .conn()
+        .prepare_cached(
+            "SELECT id, appointment_ids FROM sync_conflicts
+             WHERE resolved_at IS NULL AND kind = 'double-booking' AND id <> ?1",
+        )?
+        .query_map([&conflict_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, ids) in others {
+        let ids: Vec<String> = serde_json::from_str(&ids).unwrap_or_default();
+        if ids.iter().any(|a| group.contains(a)) {
+            resolve_conflict(tx, &id)?;
+        }
+    }
     Ok(n)
+}
+
+fn resolve_conflict(tx: &Tx, id: &str) -> Result<()> {
+    tx.conn()
+        .prepare_cached("UPDATE sync_conflicts SET resolved_at = ?2 WHERE id = ?1")?
+        .execute((id, tx.now()))?;
+    Ok(())
 }

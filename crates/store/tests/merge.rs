@@ -253,6 +253,84 @@ fn two_offline_desktops_booking_the_same_slot_both_see_the_conflict() {
     );
 }
 
+/// Three desktops book the same place offline and hear of one another in
+/// different orders: each must end with one conflict naming all three
+/// bookings (not a pair left over from the first merge), and after the
+/// first of them is cancelled, one conflict of the two left, the same
+/// everywhere.
+#[test]
+fn three_bookings_in_one_slot_make_one_conflict_whatever_the_merge_order() {
+    let mut c = clinic();
+    let zone = c.store.zone();
+    let (_d1, mut b, b_admin) = another_desktop(zone, "admin-b");
+    let (_d2, mut d, d_admin) = another_desktop(zone, "admin-d");
+    let people = [
+        c.patient("Ada", "Lovelace"),
+        c.patient("Bob", "Byron"),
+        c.patient("Cy", "Young"),
+    ];
+    b.apply_remote(&served(&c.store)).unwrap();
+    d.apply_remote(&served(&c.store)).unwrap();
+    let at = (c.today() + Duration::days(2))
+        .and_hms_opt(10, 0, 0)
+        .unwrap();
+    let request = |p: &Patient| BookingRequest {
+        patient_id: p.id.clone(),
+        start: Some(at),
+        provider_id: Some(c.provider.id.clone()),
+        location_id: Some(c.location.id.clone()),
+        appointment_type_id: Some(c.visit.id.clone()),
+        ..Default::default()
+    };
+    let (ask_b, ask_d) = (request(&people[1]), request(&people[2]));
+    let on_a = c.book_at(&people[0], at).unwrap();
+    let on_b = b.book(&b_admin, &ask_b).unwrap();
+    let on_d = d.book(&d_admin, &ask_d).unwrap();
+    let mut all = vec![on_a.id.clone(), on_b.id.clone(), on_d.id.clone()];
+    all.sort();
+
+    let (from_a, from_b, from_d) = (served(&c.store), served(&b), served(&d));
+    // A hears of B, then of D; B of D, then of A; D of both at once.
+    c.store.apply_remote(&from_b).unwrap();
+    c.store.apply_remote(&from_d).unwrap();
+    b.apply_remote(&from_d).unwrap();
+    b.apply_remote(&from_a).unwrap();
+    let both: Vec<_> = from_a.iter().chain(&from_b).cloned().collect();
+    d.apply_remote(&both).unwrap();
+
+    let seen = [
+        c.store.sync_conflicts(&c.desk).unwrap(),
+        b.sync_conflicts(&b_admin).unwrap(),
+        d.sync_conflicts(&d_admin).unwrap(),
+    ];
+    for conflicts in &seen {
+        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+        assert_eq!(conflicts[0].appointment_ids, all);
+        assert_eq!(conflicts[0].id, seen[0][0].id);
+    }
+
+    // The first of the three (the one the group is named from) is cancelled
+    // at A; the other two still clash, everywhere.
+    let before = c.store.outbox(0, 1_000_000).unwrap().len();
+    c.store
+        .cancel(&c.desk, &all[0], "moved to Thursday")
+        .unwrap();
+    let newer: Vec<_> = served(&c.store).into_iter().skip(before).collect();
+    b.apply_remote(&newer).unwrap();
+    d.apply_remote(&newer).unwrap();
+    let two = all[1..].to_vec();
+    let seen = [
+        c.store.sync_conflicts(&c.desk).unwrap(),
+        b.sync_conflicts(&b_admin).unwrap(),
+        d.sync_conflicts(&d_admin).unwrap(),
+    ];
+    for conflicts in &seen {
+        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+        assert_eq!(conflicts[0].appointment_ids, two);
+        assert_eq!(conflicts[0].id, seen[0][0].id);
+    }
+}
+
 /// The app writes through one connection while its sync worker merges
 /// through another: a change made after a merge must be stamped after what
 /// the merge observed, or last-writer-wins would let the older value beat

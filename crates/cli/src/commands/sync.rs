@@ -36,6 +36,9 @@ pub enum SyncCmd {
     Conflicts,
     /// Changes that could not be applied or were refused by the server
     Refusals,
+    /// A fingerprint of this desktop's synced records (administrators): two
+    /// desktops that have merged the same changes show the same one
+    Digest,
 }
 
 impl From<SyncError> for CliError {
@@ -200,7 +203,30 @@ pub fn run(ctx: &mut Ctx, cmd: SyncCmd) -> Result<()> {
                 )
             })
         }
+        SyncCmd::Digest => {
+            ctx.session.require(Permission::StoreAdmin)?;
+            let d = Digest {
+                digest: ctx.store.sync_digest()?,
+                queued_changes: ctx.store.queued_changes()?,
+            };
+            ctx.out.show(&d, |d| {
+                let mut s = format!("{}\n", d.digest);
+                if d.queued_changes > 0 {
+                    s.push_str(&format!(
+                        "{} not yet sent: sync before comparing with another desktop.\n",
+                        count(d.queued_changes.max(0) as usize, "change")
+                    ));
+                }
+                s
+            })
+        }
     }
+}
+
+#[derive(Serialize)]
+struct Digest {
+    digest: String,
+    queued_changes: i64,
 }
 
 fn host_name() -> String {
