@@ -132,7 +132,7 @@ pub fn read(input: &[u8]) -> Parsed<'_> {
             }
         };
         let mut tokens = Tokenizer::new(text, pos, delims);
-        let mut b = Builder::new(delims);
+        let mut b = Builder::new(delims, text.len());
         for item in tokens.by_ref() {
             match item {
                 Err(e) => parsed.errors.push(e),
@@ -178,6 +178,16 @@ struct Builder<'a> {
     orphan: bool,
     iea: Option<Segment<'a>>,
     count: usize,
+    /// Bytes in the input, to size a transaction set's body at its ST.
+    input_len: usize,
+}
+
+/// Room for the segments a transaction set may hold in the `rest` bytes of
+/// the input: segments are rarely shorter than 16 bytes, so a body is
+/// allocated once instead of being copied as it doubles (a large 835 spent
+/// a tenth of its reading time there). What is left over goes back at SE.
+fn body_estimate(rest: usize) -> usize {
+    (rest / 16).min(1 << 20)
 }
 
 fn count_of(seg: &Segment<'_>, n: usize, what: &str, actual: usize, errors: &mut Vec<Error>) {
@@ -218,8 +228,9 @@ fn control_of(
 }
 
 impl<'a> Builder<'a> {
-    fn new(delims: Delimiters) -> Builder<'a> {
+    fn new(delims: Delimiters, input_len: usize) -> Builder<'a> {
         Builder {
+            input_len,
             delims,
             isa: None,
             groups: Vec::new(),
@@ -232,7 +243,8 @@ impl<'a> Builder<'a> {
     }
 
     fn close_tx(&mut self, errors: &mut Vec<Error>) {
-        if let Some(tx) = self.tx.take() {
+        if let Some(mut tx) = self.tx.take() {
+            tx.body.shrink_to_fit();
             errors.push(tx.st.error(
                 ErrorKind::Structure,
                 format!(
@@ -334,7 +346,9 @@ impl<'a> Builder<'a> {
                 }
                 self.tx = Some(Transaction {
                     st: seg,
-                    body: Vec::new(),
+                    body: Vec::with_capacity(body_estimate(
+                        self.input_len.saturating_sub(seg.offset),
+                    )),
                     se: None,
                     version,
                 });
@@ -343,6 +357,7 @@ impl<'a> Builder<'a> {
                 Some(mut tx) => {
                     count_of(&seg, 1, "segments", tx.body.len() + 2, errors);
                     control_of(&seg, 2, &tx.st, 2, errors);
+                    tx.body.shrink_to_fit();
                     tx.se = Some(seg);
                     if !self.orphan {
                         if let Some(g) = self.group.as_mut() {
