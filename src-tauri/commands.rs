@@ -175,6 +175,7 @@ read!(search_codes(desktop::CodeSearchInput) -> Vec<desktop::CodeMatch> = search
 write!(save_claim(desktop::ClaimInput) -> desktop::ClaimView = save_claim);
 write!(submit_claims(desktop::ClaimIdsInput) -> desktop::SubmitReport = submit_claims);
 write!(resend_batch(desktop::IdInput) -> String = resend_batch);
+read!(pick_up_replies() -> String = pick_up_replies);
 write!(post_billing_file(desktop::BillingFileInput) -> String = post_billing_file);
 /// "Check status": the 276s are made under the desk, asked without it (a
 /// payer may take its whole time-out), and the answers recorded under it.
@@ -272,6 +273,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         save_claim,
         submit_claims,
         resend_batch,
+        pick_up_replies,
         post_billing_file,
         check_claim_status,
         set_fee,

@@ -20,6 +20,7 @@
 pub mod claim_status;
 pub mod delivery;
 pub mod reasons;
+pub mod receive;
 pub mod send;
 pub mod status_codes;
 

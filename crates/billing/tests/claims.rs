@@ -961,28 +961,9 @@ fn batches_wait_in_the_outbox_until_the_clearinghouse_answers() {
 fn batches_go_to_an_sftp_drop_once() {
     use clinicdesk_billing::send::{send_due, Attempt};
 
-    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
-    let (Some(host), Some(root)) = (var("CLINICDESK_SFTP_HOST"), var("CLINICDESK_SFTP_ROOT"))
-    else {
-        let msg = "CLINICDESK_SFTP_HOST is not set; run under scripts/with-sshd.sh";
-        assert!(std::env::var_os("CI").is_none(), "{msg}");
-        println!("skipped: {msg}");
-        return;
-    };
     let Some(codes) = code_set() else { return };
-    let user = var("CLINICDESK_SFTP_USER").unwrap();
-    let outbound = PathBuf::from(root).join(format!("billing-out-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&outbound);
-    std::fs::create_dir_all(&outbound).unwrap();
-    let _ = Command::new("chown").arg(&user).arg(&outbound).status();
-    let sftp = SftpDrop {
-        host,
-        port: var("CLINICDESK_SFTP_PORT").unwrap().parse().unwrap(),
-        username: user,
-        private_key: var("CLINICDESK_SFTP_KEY"),
-        outbound_dir: outbound.display().to_string(),
-        inbound_dir: outbound.display().to_string(),
-        host_key_sha256: var("CLINICDESK_SFTP_HOSTKEY_SHA256").unwrap(),
+    let Some((sftp, outbound, _)) = sftp_drop("billing-out") else {
+        return;
     };
     let mut c = clinic(&codes);
     let today = morning_zone().today();
@@ -1055,5 +1036,159 @@ fn batches_go_to_an_sftp_drop_once() {
     let later = send(&mut c);
     assert!(matches!(&later[..], [Attempt::PutOff(_)]), "{later:?}");
     assert_eq!(c.store.batch(&batch.id).unwrap().delivery, "queued");
-    let _ = std::fs::remove_dir_all(&outbound);
+    let _ = std::fs::remove_dir_all(outbound.parent().unwrap());
+}
+
+/// A drop on the OpenSSH server of scripts/with-sshd.sh, with its outbound
+/// and inbound folders (made afresh for `name`); None, with a note, when
+/// the test runs without it (never on CI).
+fn sftp_drop(name: &str) -> Option<(SftpDrop, PathBuf, PathBuf)> {
+    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+    let (Some(host), Some(root)) = (var("CLINICDESK_SFTP_HOST"), var("CLINICDESK_SFTP_ROOT"))
+    else {
+        let msg = "CLINICDESK_SFTP_HOST is not set; run under scripts/with-sshd.sh";
+        assert!(std::env::var_os("CI").is_none(), "{msg}");
+        println!("skipped: {msg}");
+        return None;
+    };
+    let user = var("CLINICDESK_SFTP_USER").unwrap();
+    let dir = PathBuf::from(root).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (outbound, inbound) = (dir.join("out"), dir.join("in"));
+    for d in [&dir, &outbound, &inbound] {
+        std::fs::create_dir_all(d).unwrap();
+        let _ = Command::new("chown").arg(&user).arg(d).status();
+    }
+    let drop = SftpDrop {
+        host,
+        port: var("CLINICDESK_SFTP_PORT").unwrap().parse().unwrap(),
+        username: user,
+        private_key: var("CLINICDESK_SFTP_KEY"),
+        outbound_dir: outbound.display().to_string(),
+        inbound_dir: inbound.display().to_string(),
+        host_key_sha256: var("CLINICDESK_SFTP_HOSTKEY_SHA256").unwrap(),
+    };
+    Some((drop, outbound, inbound))
+}
+
+/// What the clearinghouse leaves in the drop comes back by itself: the
+/// clearinghouse worker's pick-up (`receive::pick_up_due`) applies the
+/// batch's 999 and the payer's 835, moves them to processed/, puts back a
+/// file that is not X12 with the reason, records how it went, and looks
+/// again only when due or asked.
+#[test]
+fn replies_in_the_sftp_drop_are_picked_up_and_applied() {
+    use clinicdesk_billing::receive::pick_up_due;
+    use clinicdesk_billing::send::send_due;
+
+    let Some(codes) = code_set() else { return };
+    let Some((sftp, _, dir)) = sftp_drop("billing-replies") else {
+        return;
+    };
+    let mut c = clinic(&codes);
+    let today = morning_zone().today();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let keychain = Keychain::default();
+    let admin = c.store.login("admin", PASSWORD).unwrap();
+    let mut settings =
+        clinicdesk_demo::demo_payer_settings("Harbour Drop", "https://core.example.org/core");
+    settings.connections[0].transport = Transport::Sftp(sftp);
+    c.store.set_payer_settings(&admin, settings).unwrap();
+    c.store
+        .set_fee(&c.biller, "99213", None, "Office visit", 12_500)
+        .unwrap();
+    let e = c.visit("Ada", "M100", true);
+    let claim = c.claim(&e, &["J20.9"]);
+    let batch = submit(
+        &mut c.store,
+        &c.biller,
+        std::slice::from_ref(&claim.id),
+        today,
+    )
+    .unwrap()
+    .remove(0);
+    send_due(&mut c.store, &keychain, &runtime, |_, _| true).unwrap();
+
+    let ack = interchange(
+        "FA",
+        "999",
+        "005010X231A1",
+        &[
+            format!("AK1*HC*{}*005010X222A1", batch.control_number),
+            "AK2*837*0001*005010X222A1".into(),
+            "IK5*A".into(),
+            "AK9*A*1*1*1".into(),
+        ],
+    );
+    let era = interchange(
+        "HP",
+        "835",
+        "005010X221A1",
+        &[
+            "BPR*I*100*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20261122"
+                .into(),
+            "TRN*1*EFT0002*1512345678".into(),
+            "N1*PR*ACME HEALTH".into(),
+            "N1*PE*HARBOUR FAMILY PRACTICE*XX*1234567893".into(),
+            "LX*1".into(),
+            format!("CLP*{}*1*125*100*25*12*PAYER100", claim.id),
+            "NM1*QC*1*QUILL*ADA****MI*M100".into(),
+            "SVC*HC:99213*125*100**1".into(),
+            "CAS*PR*3*25".into(),
+        ],
+    );
+    std::fs::write(dir.join("a-999.x12"), &ack).unwrap();
+    std::fs::write(dir.join("b-835.x12"), &era).unwrap();
+    std::fs::write(dir.join("c-notes.txt"), "call the payer about Ada").unwrap();
+
+    let mut seen = Vec::new();
+    let ran = pick_up_due(&mut c.store, &keychain, false, |p| seen.push(p.clone())).unwrap();
+    assert_eq!(ran, 1, "never looked in before: due");
+    let p = &seen[0];
+    assert_eq!(p.error, None, "{p:?}");
+    let applied: Vec<&str> = p.applied.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(applied, ["a-999.x12", "b-835.x12"], "{p:?}");
+    assert!(
+        p.applied[0].1.contains("accepted") || p.applied[0].1.contains(": A"),
+        "{p:?}"
+    );
+    assert_eq!(p.failed.len(), 1, "{p:?}");
+    assert_eq!(p.failed[0].0, "c-notes.txt");
+    assert_eq!(
+        c.store.batch(&batch.id).unwrap().ack_status.as_deref(),
+        Some("A")
+    );
+    let paid = c.store.claim(&c.biller, &claim.id).unwrap();
+    assert_eq!((paid.status.as_str(), paid.paid_cents), ("paid", 10_000));
+    assert!(dir.join("processed/a-999.x12").is_file());
+    assert!(dir.join("processed/b-835.x12").is_file());
+    assert!(dir.join("c-notes.txt").is_file(), "put back for staff");
+    assert_eq!(c.store.sftp_pickups().unwrap(), seen);
+
+    // Not due again for a while, unless asked; asked, the 835 is not
+    // posted twice even if the clearinghouse drops it again.
+    assert_eq!(
+        pick_up_due(&mut c.store, &keychain, false, |_| {}).unwrap(),
+        0
+    );
+    std::fs::write(dir.join("b-835.x12"), &era).unwrap();
+    let mut again = Vec::new();
+    pick_up_due(&mut c.store, &keychain, true, |p| again.push(p.clone())).unwrap();
+    assert!(
+        again[0].applied[0].1.contains("already posted"),
+        "{again:?}"
+    );
+    let still = c.store.claim(&c.biller, &claim.id).unwrap();
+    assert_eq!(still.paid_cents, 10_000);
+    let audit = c
+        .store
+        .audit_report(&admin, &AuditFilter::default())
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.action == "sftp-pickup" && r.username == "clearinghouse"),
+        "the pick-up is audited under the automatic name"
+    );
+    let _ = std::fs::remove_dir_all(dir.parent().unwrap());
 }

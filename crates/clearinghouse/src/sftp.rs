@@ -22,6 +22,12 @@ use std::time::Duration;
 /// The folder under the inbound folder that applied files are moved to.
 pub const PROCESSED_DIR: &str = "processed";
 
+/// The folder under the inbound folder where a desktop keeps the file it
+/// is applying, as `<device>--<file>`. Moving a file there is one rename
+/// on the server, which only one desktop can win: two desktops picking up
+/// from one drop never both apply (and post) the same 835.
+pub const CLAIMED_DIR: &str = "processing";
+
 /// How to reach one clearinghouse's SFTP server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SftpConfig {
@@ -340,35 +346,90 @@ impl SftpSession {
     /// The content of an inbound file.
     pub fn download(&self, file_name: &str) -> Result<Vec<u8>, SftpError> {
         check_file_name(&self.config.name, file_name)?;
-        let path = Path::new(&self.config.inbound_dir).join(file_name);
+        self.read_file(&Path::new(&self.config.inbound_dir).join(file_name))
+    }
+
+    fn read_file(&self, path: &Path) -> Result<Vec<u8>, SftpError> {
         let mut f = self
             .sftp
-            .open(&path)
-            .map_err(|e| self.map(e, "opening an inbound file", &path))?;
+            .open(path)
+            .map_err(|e| self.map(e, "opening an inbound file", path))?;
         let mut out = Vec::new();
         f.read_to_end(&mut out)
             .map_err(|e| self.io(e, "downloading an inbound file"))?;
         Ok(out)
     }
 
-    /// Moves an applied inbound file to `processed/`, so it is not picked
-    /// up again. A file of the same name already there (the same file sent
-    /// twice) is replaced.
-    pub fn mark_processed(&self, file_name: &str) -> Result<(), SftpError> {
-        check_file_name(&self.config.name, file_name)?;
-        let inbound = Path::new(&self.config.inbound_dir);
-        let done = inbound.join(PROCESSED_DIR);
-        if !self.exists(&done)? {
-            self.sftp.mkdir(&done, 0o750).or_else(|e| {
-                if self.exists(&done)? {
+    /// A folder under the inbound folder, made when missing.
+    fn inbound_subdir(&self, sub: &str) -> Result<PathBuf, SftpError> {
+        let dir = Path::new(&self.config.inbound_dir).join(sub);
+        if !self.exists(&dir)? {
+            self.sftp.mkdir(&dir, 0o750).or_else(|e| {
+                if self.exists(&dir)? {
                     Ok(())
                 } else {
-                    Err(self.map(e, "creating the processed folder", &done))
+                    Err(self.map(e, "creating a folder under the inbound folder", &dir))
                 }
             })?;
         }
-        let from = inbound.join(file_name);
-        let to = done.join(file_name);
+        Ok(dir)
+    }
+
+    /// Takes `file_name` out of the inbound folder for this desktop
+    /// (`device`) to apply. False when it is no longer there: another
+    /// desktop took it first.
+    pub fn claim(&self, file_name: &str, device: &str) -> Result<bool, SftpError> {
+        check_file_name(&self.config.name, file_name)?;
+        let from = Path::new(&self.config.inbound_dir).join(file_name);
+        let to = self
+            .inbound_subdir(CLAIMED_DIR)?
+            .join(claimed_name(device, file_name));
+        match self.sftp.rename(&from, &to, None) {
+            Ok(()) => Ok(true),
+            Err(_) if !self.exists(&from)? => Ok(false),
+            Err(e) => Err(self.map(e, "taking an inbound file to apply", &from)),
+        }
+    }
+
+    /// Files this desktop took and did not finish (it stopped half-way):
+    /// applying is idempotent on the desktop that did it, so they are
+    /// applied again first.
+    pub fn claimed(&self, device: &str) -> Result<Vec<String>, SftpError> {
+        let dir = Path::new(&self.config.inbound_dir).join(CLAIMED_DIR);
+        if !self.exists(&dir)? {
+            return Ok(Vec::new());
+        }
+        let prefix = claimed_name(device, "");
+        let mut names: Vec<String> = self
+            .sftp
+            .readdir(&dir)
+            .map_err(|e| self.map(e, "listing the files being applied", &dir))?
+            .into_iter()
+            .filter(|(_, st)| st.is_file())
+            .filter_map(|(p, _)| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .filter_map(|n| n.strip_prefix(&prefix).map(str::to_string))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// The content of a file this desktop took.
+    fn download_claimed(&self, file_name: &str, device: &str) -> Result<Vec<u8>, SftpError> {
+        let path = Path::new(&self.config.inbound_dir)
+            .join(CLAIMED_DIR)
+            .join(claimed_name(device, file_name));
+        self.read_file(&path)
+    }
+
+    /// Moves a file this desktop applied to `processed/`, so it is not
+    /// picked up again. A file of the same name already there (the same
+    /// file sent twice) is replaced.
+    pub fn mark_processed(&self, file_name: &str, device: &str) -> Result<(), SftpError> {
+        check_file_name(&self.config.name, file_name)?;
+        let from = Path::new(&self.config.inbound_dir)
+            .join(CLAIMED_DIR)
+            .join(claimed_name(device, file_name));
+        let to = self.inbound_subdir(PROCESSED_DIR)?.join(file_name);
         if self.exists(&to)? {
             self.sftp
                 .unlink(&to)
@@ -377,6 +438,19 @@ impl SftpSession {
         self.sftp
             .rename(&from, &to, None)
             .map_err(|e| self.map(e, "moving an applied file to processed/", &from))
+    }
+
+    /// Puts back a file this desktop could not apply, where staff (and the
+    /// next pick-up) find it.
+    pub fn release(&self, file_name: &str, device: &str) -> Result<(), SftpError> {
+        check_file_name(&self.config.name, file_name)?;
+        let from = Path::new(&self.config.inbound_dir)
+            .join(CLAIMED_DIR)
+            .join(claimed_name(device, file_name));
+        let to = Path::new(&self.config.inbound_dir).join(file_name);
+        self.sftp
+            .rename(&from, &to, None)
+            .map_err(|e| self.map(e, "putting back a file that was not applied", &from))
     }
 
     fn io(&self, e: std::io::Error, doing: &str) -> SftpError {
@@ -454,23 +528,50 @@ pub struct FetchReport {
     pub failed: Vec<(String, String)>,
 }
 
-/// Downloads each waiting inbound file, hands it to `apply`, and moves it
-/// to processed/ once applied. A file `apply` refuses stays where it is,
-/// with the reason in the report; an SFTP error stops the pick-up (files
-/// already applied stay applied).
+/// `<device>--<file>`: a file `device` took to apply.
+fn claimed_name(device: &str, file_name: &str) -> String {
+    let device: String = device
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{device}--{file_name}")
+}
+
+/// Picks up for this desktop (`device`): first any file it took before and
+/// did not finish, then each waiting inbound file it manages to take. Each
+/// is handed to `apply` and moved to processed/ once applied; a file
+/// `apply` refuses is put back in the inbound folder, with the reason in
+/// the report. A file another desktop takes first is left to it. An SFTP
+/// error stops the pick-up (files already applied stay applied).
 pub fn fetch_inbound(
     session: &SftpSession,
+    device: &str,
     mut apply: impl FnMut(&str, &[u8]) -> Result<String, String>,
 ) -> Result<FetchReport, SftpError> {
     let mut report = FetchReport::default();
+    let mut files = session.claimed(device)?;
     for file in session.inbound()? {
-        let bytes = session.download(&file)?;
+        if session.claim(&file, device)? {
+            files.push(file);
+        }
+    }
+    for file in files {
+        let bytes = session.download_claimed(&file, device)?;
         match apply(&file, &bytes) {
             Ok(note) => {
-                session.mark_processed(&file)?;
+                session.mark_processed(&file, device)?;
                 report.applied.push((file, note));
             }
-            Err(why) => report.failed.push((file, why)),
+            Err(why) => {
+                session.release(&file, device)?;
+                report.failed.push((file, why));
+            }
         }
     }
     Ok(report)

@@ -135,7 +135,7 @@ fn inbound_files_are_moved_only_once_applied() {
         vec!["a-999.x12", "b-835.x12", "c-277.x12"]
     );
     let mut seen = Vec::new();
-    let report = fetch_inbound(&session, |name, bytes| {
+    let report = fetch_inbound(&session, "desk-1", |name, bytes| {
         seen.push(name.to_string());
         let text = String::from_utf8_lossy(bytes);
         if text.starts_with("good") {
@@ -161,12 +161,53 @@ fn inbound_files_are_moved_only_once_applied() {
     assert!(dir.join("b-835.x12").is_file(), "a file not applied stays");
     // The next pick-up sees only what is left.
     let mut again = Vec::new();
-    fetch_inbound(&session, |name, _| {
+    fetch_inbound(&session, "desk-1", |name, _| {
         again.push(name.to_string());
         Err("still bad".into())
     })
     .unwrap();
     assert_eq!(again, vec!["b-835.x12"]);
+}
+
+/// Two desktops picking up from one drop: a file is applied by whichever
+/// takes it first, never by both; a desktop that stopped half-way applies
+/// what it had taken at its next pick-up.
+#[test]
+fn each_inbound_file_is_applied_by_one_desktop_only() {
+    let Some(s) = server() else { return };
+    let c = config(&s, "two-desks");
+    let dir = PathBuf::from(&c.inbound_dir);
+    std::fs::write(dir.join("835-a.x12"), "remittance a").unwrap();
+    std::fs::write(dir.join("835-b.x12"), "remittance b").unwrap();
+    let first = SftpSession::connect(&c, None).unwrap();
+    let second = SftpSession::connect(&c, None).unwrap();
+
+    // The first desktop takes 835-a and stops before applying it.
+    assert!(first.claim("835-a.x12", "desk-1").unwrap());
+    // The second cannot take it, and applies only 835-b.
+    assert!(!second.claim("835-a.x12", "desk-2").unwrap());
+    let mut applied_by_second = Vec::new();
+    fetch_inbound(&second, "desk-2", |name, _| {
+        applied_by_second.push(name.to_string());
+        Ok("posted".into())
+    })
+    .unwrap();
+    assert_eq!(applied_by_second, vec!["835-b.x12"]);
+
+    // The first desktop's next pick-up finishes 835-a.
+    let report = fetch_inbound(&first, "desk-1", |_, bytes| {
+        Ok(String::from_utf8_lossy(bytes).into_owned())
+    })
+    .unwrap();
+    assert_eq!(
+        report.applied,
+        vec![("835-a.x12".to_string(), "remittance a".to_string())]
+    );
+    for name in ["835-a.x12", "835-b.x12"] {
+        assert!(dir.join(PROCESSED_DIR).join(name).is_file(), "{name}");
+    }
+    assert_eq!(first.inbound().unwrap(), Vec::<String>::new());
+    assert_eq!(first.claimed("desk-1").unwrap(), Vec::<String>::new());
 }
 
 #[test]

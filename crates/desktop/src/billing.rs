@@ -9,6 +9,7 @@ use crate::Result;
 use clinicdesk_billing::{Aging, BillingError, Denial, Problem};
 use clinicdesk_clearinghouse::Client;
 use clinicdesk_domain::money::dollars;
+use clinicdesk_domain::Permission;
 use clinicdesk_store::{ClaimDraft, ClaimRow, Fee, LineDraft, UnbilledVisit};
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,17 @@ pub struct BillingOverview {
     pub fees: Vec<Fee>,
     /// How many ICD-10-CM codes are loaded (0: diagnoses cannot be checked).
     pub codes_loaded: i64,
+    /// The SFTP drops this computer picks up 999s, 277CAs and 835s from.
+    pub replies: Vec<ReplyDrop>,
+}
+
+/// One SFTP drop: how its last pick-up here went, and when the next is.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplyDrop {
+    pub connection: String,
+    pub last: Option<clinicdesk_store::SftpPickup>,
+    /// About when the clearinghouse worker looks again (seconds since 1970).
+    pub next_at: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -156,7 +168,28 @@ impl Desk {
             aging: clinicdesk_billing::aging(store, &session, now).map_err(billing_error)?,
             fees: store.fees(&session)?,
             codes_loaded: store.icd10cm_count()?,
+            replies: reply_drops(store, now)?,
         })
+    }
+
+    /// "Look for replies now": wakes the clearinghouse worker to pick up
+    /// from every SFTP drop at once; the Billing screen refreshes as each
+    /// pick-up is recorded.
+    pub fn pick_up_replies(&mut self) -> Result<String> {
+        let now = self.now_seconds();
+        let (store, session) = self.session()?;
+        session.require(Permission::Billing)?;
+        let drops = reply_drops(store, now)?.len();
+        if drops == 0 {
+            return Err(DeskError::invalid(
+                "No connection has an SFTP drop on this computer (Preferences → Insurance).",
+            ));
+        }
+        self.outbox_bell().ring_pick_up();
+        Ok(format!(
+            "Looking for replies in {drops} SFTP drop{}…",
+            if drops == 1 { "" } else { "s" }
+        ))
     }
 
     /// Drafts a claim, or rewrites a draft, and scrubs it.
@@ -375,4 +408,23 @@ impl Desk {
             })
             .collect())
     }
+}
+
+fn reply_drops(store: &clinicdesk_store::Store, now: i64) -> Result<Vec<ReplyDrop>> {
+    let every = clinicdesk_billing::receive::PICKUP_EVERY.as_secs() as i64;
+    let pickups = store.sftp_pickups()?;
+    Ok(
+        clinicdesk_billing::receive::sftp_drops(&store.payer_settings()?, None)
+            .into_iter()
+            .map(|(conn, _)| {
+                let last = pickups.iter().find(|p| p.connection == conn.name).cloned();
+                let next_at = last.as_ref().map_or(now, |p| (p.at + every).max(now));
+                ReplyDrop {
+                    connection: conn.name,
+                    last,
+                    next_at,
+                }
+            })
+            .collect(),
+    )
 }

@@ -6,6 +6,8 @@
 //! clearinghouse's own trouble) stays queued and is resent later under the
 //! same PayloadID; one that cannot succeed as things are (settings,
 //! password, an unreadable answer) is marked failed with what to fix.
+//! Every few minutes it also picks up the 999s, 277CAs and 835s waiting in
+//! the SFTP drops and applies them.
 
 use crate::desk::SharedUnlock;
 use clinicdesk_billing::send::{core_client, retry_delay, transient};
@@ -29,6 +31,8 @@ const IDLE: Duration = Duration::from_secs(15);
 pub struct Bell {
     rung: Mutex<(bool, bool)>,
     cv: Condvar,
+    /// Someone asked to look in the SFTP drops now.
+    pick_up: std::sync::atomic::AtomicBool,
 }
 
 impl Bell {
@@ -36,6 +40,18 @@ impl Bell {
         let mut g = self.rung.lock().unwrap_or_else(|p| p.into_inner());
         g.0 = true;
         self.cv.notify_all();
+    }
+
+    /// Wakes the worker to pick up from every SFTP drop at once.
+    pub fn ring_pick_up(&self) {
+        self.pick_up
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.ring();
+    }
+
+    fn take_pick_up(&self) -> bool {
+        self.pick_up
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
     }
 
     fn stop(&self) {
@@ -135,7 +151,9 @@ pub fn drain_eligibility(
     drain_checks(store, keychain, runtime, &Bell::default(), &|| {})
 }
 
-/// Sends every due check, then every due claim batch, one at a time.
+/// Sends every due check, then every due claim batch, one at a time, then
+/// picks up from the SFTP drops that are due (every few minutes, or now
+/// when asked).
 fn drain(
     store: &mut Store,
     keychain: &Keychain,
@@ -148,7 +166,12 @@ fn drain(
         changed();
         !bell.stopped()
     })?;
-    Ok(checks + batches)
+    if bell.stopped() {
+        return Ok(checks + batches);
+    }
+    let asked = bell.take_pick_up();
+    let pickups = clinicdesk_billing::receive::pick_up_due(store, keychain, asked, |_| changed())?;
+    Ok(checks + batches + pickups)
 }
 
 /// Sends every due eligibility check, one at a time.

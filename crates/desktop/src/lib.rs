@@ -27,7 +27,7 @@ mod views;
 
 pub use billing::{
     BillingFileInput, BillingOverview, ClaimIdsInput, ClaimInput, ClaimView, CodeMatch,
-    CodeSearchInput, FeeInput, StatusAnswers, StatusQuestions, SubmitReport,
+    CodeSearchInput, FeeInput, ReplyDrop, StatusAnswers, StatusQuestions, SubmitReport,
 };
 pub use clearinghouse_worker::{drain_eligibility, Bell, ClearinghouseWorker};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -460,3 +460,87 @@ fn settings_need_a_password_and_only_administrators_change_them() {
     assert!(e.message.contains("host key fingerprint"), "{}", e.message);
     Keychain::default().delete(&account).unwrap();
 }
+
+/// The Billing screen's "Replies from the clearinghouse": nothing to look
+/// in without an SFTP drop; with one, "Look for replies now" wakes the
+/// clearinghouse worker, whose pick-up (here of a drop nobody serves) is
+/// recorded and shown with the reason and the next look.
+#[test]
+fn replies_are_looked_for_in_sftp_drops_on_request() {
+    let mut c = clinic();
+    login(&mut c.desk, "admin");
+    c.desk
+        .add_user(&NewUserInput {
+            username: "bill".into(),
+            display_name: "Bea Biller".into(),
+            role: "biller".into(),
+            password: PASSWORD.into(),
+            provider_id: None,
+        })
+        .unwrap();
+    login(&mut c.desk, "bill");
+    let e = c.desk.pick_up_replies().unwrap_err();
+    assert!(
+        e.message.contains("No connection has an SFTP drop"),
+        "{}",
+        e.message
+    );
+    assert!(c.desk.billing_overview().unwrap().replies.is_empty());
+
+    login(&mut c.desk, "admin");
+    let name = unique("Harbour Drop");
+    let mut demo = clinicdesk_demo::demo_payer_settings(&name, "https://core.example.org/");
+    demo.connections[0].transport = Transport::Sftp(SftpDrop {
+        host: "127.0.0.1".into(),
+        port: free_port(),
+        username: "clinic".into(),
+        private_key: None,
+        outbound_dir: "/to-hub".into(),
+        inbound_dir: "/from-hub".into(),
+        host_key_sha256: format!("SHA256:{}", "A".repeat(43)),
+    });
+    c.desk
+        .set_payer_settings(&PayerSettingsInput {
+            billing: demo.billing,
+            connections: vec![ConnectionInput {
+                connection: demo.connections.remove(0),
+                password: Some("pw".into()),
+                sftp_secret: Some("drop-pw".into()),
+            }],
+        })
+        .unwrap();
+    login(&mut c.desk, "bill");
+    let before = c.desk.billing_overview().unwrap().replies;
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].connection, name);
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let dir = c._dir.path().to_path_buf();
+    let _worker = ClearinghouseWorker::start(
+        &dir,
+        c.desk.unlock(),
+        Keychain::default(),
+        c.desk.outbox_bell(),
+        move || {
+            let _ = tx.send(());
+        },
+    );
+    let said = c.desk.pick_up_replies().unwrap();
+    assert_eq!(said, "Looking for replies in 1 SFTP drop…");
+    let until = Instant::now() + Duration::from_secs(30);
+    let drop = loop {
+        let _ = rx.recv_timeout(Duration::from_millis(500));
+        let drop = c.desk.billing_overview().unwrap().replies.remove(0);
+        if drop.last.is_some() || Instant::now() > until {
+            break drop;
+        }
+    };
+    let last = drop.last.clone().expect("the worker looked in the drop");
+    let why = last.error.expect("nobody serves that port");
+    assert!(why.contains("could not be reached"), "{why}");
+    assert!(drop.next_at >= last.at + 240, "{drop:?}");
+    Keychain::default()
+        .delete(&sftp_secret_account(&name))
+        .unwrap();
+    let _ = Keychain::default().delete(&format!("clearinghouse/{name}"));
+}

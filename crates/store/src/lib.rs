@@ -67,7 +67,8 @@ pub use merge::{Conflict, MergeReport, Refusal};
 pub use pacs::PacsSettings;
 pub use patients::{Coverage, CoverageInput, Patient, PatientInput, PatientSummary};
 pub use payers::{
-    sftp_secret_account, BillingProvider, PayerConnection, PayerSettings, SftpDrop, Transport,
+    sftp_secret_account, BillingProvider, PayerConnection, PayerSettings, SftpDrop, SftpPickup,
+    Transport,
 };
 pub use schedule::{
     ExceptionInput, MaterializeReport, RecordedSlot, ScheduleException, Slot, Template,

@@ -14,6 +14,49 @@ use clinicdesk_domain::{validate, Permission};
 use serde::{Deserialize, Serialize};
 
 const KEY: &str = "payer_settings";
+const PICKUPS_KEY: &str = "sftp_pickups";
+
+/// One pick-up of 999s, 277CAs and 835s from a connection's SFTP drop on
+/// this desktop: what was applied, what was put back and why, or why the
+/// drop could not be read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SftpPickup {
+    pub connection: String,
+    /// When it ran (seconds since 1970).
+    pub at: i64,
+    /// (file, what applying it did)
+    #[serde(default)]
+    pub applied: Vec<(String, String)>,
+    /// (file, why it was not applied): left in the inbound folder.
+    #[serde(default)]
+    pub failed: Vec<(String, String)>,
+    /// The drop could not be read at all.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+impl SftpPickup {
+    /// One line for the audit trail and the command line.
+    pub fn summary(&self) -> String {
+        if let Some(e) = &self.error {
+            return format!("{}: not picked up · {e}", self.connection);
+        }
+        if self.applied.is_empty() && self.failed.is_empty() {
+            return format!("{}: nothing new", self.connection);
+        }
+        let mut parts: Vec<String> = self
+            .applied
+            .iter()
+            .map(|(file, note)| format!("{file}: {note}"))
+            .collect();
+        parts.extend(
+            self.failed.iter().map(|(file, why)| {
+                format!("{file}: not applied, left in the inbound folder · {why}")
+            }),
+        );
+        format!("{}: {}", self.connection, parts.join("; "))
+    }
+}
 
 /// The clinic as it names itself to payers (the 270's information receiver).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,6 +324,42 @@ impl Store {
                 ))
             }),
         }
+    }
+
+    /// The last pick-up from each SFTP drop on this desktop, by connection.
+    pub fn sftp_pickups(&self) -> Result<Vec<SftpPickup>> {
+        Ok(match meta(self, PICKUPS_KEY)? {
+            None => Vec::new(),
+            // Only a status report: one that cannot be read is shown as none.
+            Some(text) => serde_json::from_str(&text).unwrap_or_default(),
+        })
+    }
+
+    /// Records a pick-up (replacing the connection's last one), audited
+    /// when it applied files, left some or failed.
+    pub fn record_sftp_pickup(&mut self, session: &Session, pickup: SftpPickup) -> Result<()> {
+        session.require(Permission::Billing)?;
+        let names: Vec<String> = self
+            .payer_settings()?
+            .connections
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        let mut all = self.sftp_pickups()?;
+        all.retain(|p| p.connection != pickup.connection && names.contains(&p.connection));
+        let detail = pickup.summary();
+        let quiet = pickup.applied.is_empty() && pickup.failed.is_empty() && pickup.error.is_none();
+        all.push(pickup);
+        all.sort_by(|a, b| a.connection.cmp(&b.connection));
+        let text = serde_json::to_string(&all)
+            .map_err(|e| StoreError::Invalid(format!("the pick-up cannot be saved: {e}")))?;
+        self.write(session, |tx| {
+            set_meta(tx.conn(), PICKUPS_KEY, &text)?;
+            if !quiet {
+                tx.audit(Entry::new("payers", "sftp-pickup").detail(detail))?;
+            }
+            Ok(())
+        })
     }
 
     /// Replaces the payer settings (administrators), after checking them.

@@ -194,8 +194,13 @@ export interface UnbilledVisit {
 export interface Denial { claim_id: string; patient_id: string; service_date: string; status: ClaimStatus; total_charge_cents: number; reasons: string[] }
 export interface Aging { buckets: { label: string; claims: number; cents: number }[]; total_cents: number }
 export interface Fee { id: string; code: string; modifier: string; description: string; charge_cents: number }
+export interface SftpPickup {
+  connection: string; at: number; applied: [string, string][]; failed: [string, string][]; error: string | null;
+}
+export interface ReplyDrop { connection: string; last: SftpPickup | null; next_at: number }
 export interface BillingOverview {
   to_bill: UnbilledVisit[]; claims: ClaimRow[]; denials: Denial[]; aging: Aging; fees: Fee[]; codes_loaded: number;
+  replies: ReplyDrop[];
 }
 export interface Problem { field: string; message: string }
 export interface ClaimView { claim: Claim; problems: Problem[] }
@@ -449,6 +454,7 @@ export const api = {
     call<ClaimView>('save_claim', { input }),
   submitClaims: (ids: string[]) => call<{ batches: number[]; message: string }>('submit_claims', { input: { ids } }),
   resendBatch: (batch_id: string) => call<string>('resend_batch', { input: { id: batch_id } }),
+  pickUpReplies: () => call<string>('pick_up_replies'),
   /** An 835 to post, or 999/277CA acknowledgements; returns what happened in a sentence. */
   postBillingFile: (name: string, text: string) => call<string>('post_billing_file', { input: { name, text } }),
   /** Asks payers where sent claims stand (276/277); no ids: every claim still waiting for an answer. */

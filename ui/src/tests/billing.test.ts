@@ -5,6 +5,7 @@ import Billing from '../screens/Billing.svelte';
 import { app, navFor } from '../lib/state.svelte';
 import type { BillingOverview, ClaimRow } from '../lib/api';
 import { status } from './fixtures';
+import { replyState } from '../lib/claims';
 
 const biller = () => status({
   session: { user_id: 'u', username: 'bill', display_name: 'Bea Biller', role: 'biller', provider_id: null },
@@ -35,7 +36,7 @@ test('a visit is coded, the scrubber speaks, and clean drafts are sent', async (
   let overview: BillingOverview = {
     to_bill: [{ encounter_id: 'e1', patient_id: 'p1', patient_name: 'Quill, Ada', provider_name: 'Rowan Hale', service_date: '2026-11-20', reason: 'Cough', payer_name: 'Acme Health' }],
     claims: [], denials: [], fees: [{ id: 'f1', code: '99213', modifier: '', description: 'Office visit', charge_cents: 12500 }],
-    aging: { buckets: [{ label: '0–30 days', claims: 0, cents: 0 }], total_cents: 0 }, codes_loaded: 98147,
+    aging: { buckets: [{ label: '0–30 days', claims: 0, cents: 0 }], total_cents: 0 }, codes_loaded: 98147, replies: [],
   };
   const saved: unknown[] = [];
   const sent: unknown[] = [];
@@ -94,7 +95,7 @@ test('a batch that could not go says why and is sent again on request', async ()
     delivery_note: 'No SFTP password for Harbour Drop is stored in the keychain; enter it in the payer settings.',
   });
   let overview: BillingOverview = {
-    to_bill: [], denials: [], fees: [], codes_loaded: 98147, claims: [waiting, failed],
+    to_bill: [], denials: [], fees: [], codes_loaded: 98147, replies: [], claims: [waiting, failed],
     aging: { buckets: [{ label: '0–30 days', claims: 2, cents: 25000 }], total_cents: 25000 },
   };
   const resent: unknown[] = [];
@@ -125,7 +126,7 @@ test('a batch that could not go says why and is sent again on request', async ()
 
 test('check status asks the payers about sent claims and shows each answer', async () => {
   let overview: BillingOverview = {
-    to_bill: [], denials: [], fees: [], codes_loaded: 98147,
+    to_bill: [], denials: [], fees: [], codes_loaded: 98147, replies: [],
     claims: [claimRow({ status: 'submitted', status_detail: 'sent in batch 1' }), claimRow({ id: 'c2', status: 'paid' })],
     aging: { buckets: [{ label: '0–30 days', claims: 1, cents: 12500 }], total_cents: 12500 },
   };
@@ -151,7 +152,7 @@ test('check status asks the payers about sent claims and shows each answer', asy
 
 test('check status is off while no claim waits for an answer', async () => {
   const overview: BillingOverview = {
-    to_bill: [], denials: [], fees: [], codes_loaded: 98147, claims: [claimRow()],
+    to_bill: [], denials: [], fees: [], codes_loaded: 98147, replies: [], claims: [claimRow()],
     aging: { buckets: [{ label: '0–30 days', claims: 0, cents: 0 }], total_cents: 0 },
   };
   mockIPC((cmd) => (cmd === 'billing_overview' ? overview : undefined));
@@ -160,4 +161,62 @@ test('check status is off while no claim waits for an answer', async () => {
   await fireEvent.click(screen.getByTestId('billing-tab-claims'));
   await waitFor(() => expect(screen.getAllByTestId('claim-row')).toHaveLength(1));
   expect((screen.getByTestId('claims-check-status') as HTMLButtonElement).disabled).toBe(true);
+});
+
+test('replies picked up from the SFTP drop show per drop, with files left and why, and can be looked for now', async () => {
+  const at = Math.floor(Date.now() / 1000) - 60;
+  let overview: BillingOverview = {
+    to_bill: [], denials: [], fees: [], codes_loaded: 98147, claims: [claimRow({ status: 'submitted' })],
+    aging: { buckets: [], total_cents: 0 },
+    replies: [
+      {
+        connection: 'Harbour Drop', next_at: at + 300,
+        last: { connection: 'Harbour Drop', at, error: null,
+          applied: [['a.999', '999 for batch 7: accepted']], failed: [['b.txt', 'the file is not X12.']] },
+      },
+      {
+        connection: 'Acme Hub', next_at: at + 300,
+        last: { connection: 'Acme Hub', at, applied: [], failed: [], error: 'Acme Hub (hub.example) could not be reached: connection refused' },
+      },
+    ],
+  };
+  let asked = 0;
+  mockIPC((cmd) => {
+    if (cmd === 'billing_overview') return overview;
+    if (cmd === 'pick_up_replies') {
+      asked += 1;
+      return 'Looking for replies in 2 SFTP drops…';
+    }
+  });
+  render(Billing);
+  await waitFor(() => expect(screen.getByTestId('billing-tab-claims')).toBeTruthy());
+  await fireEvent.click(screen.getByTestId('billing-tab-claims'));
+  await waitFor(() => expect(screen.getAllByTestId('reply-drop')).toHaveLength(2));
+  const [harbour, acme] = screen.getAllByTestId('reply-drop');
+  expect(harbour.textContent).toContain('1 file applied, 1 file not applied.');
+  expect(harbour.textContent).toContain('b.txt: the file is not X12. It stays in the inbound folder');
+  expect(harbour.dataset.tone).toBe('bad');
+  expect(acme.textContent).toContain('could not read the drop · Acme Hub (hub.example) could not be reached');
+  expect(acme.textContent).toContain('Tried again about');
+  await fireEvent.click(screen.getByTestId('replies-look-now'));
+  await waitFor(() => expect(screen.getByTestId('replies-note').textContent).toBe('Looking for replies in 2 SFTP drops…'));
+  expect(asked).toBe(1);
+});
+
+test('a look that found nothing new says so', () => {
+  const drop = { connection: 'Harbour Drop', next_at: 1_795_000_300, last: { connection: 'Harbour Drop', at: 1_795_000_000, applied: [], failed: [], error: null } };
+  const st = replyState(drop, () => '10:05');
+  expect(st).toEqual({ tone: 'ok', summary: 'Last looked 10:05: nothing new.', problems: [], next: 'Next look about 10:05.' });
+  expect(replyState({ ...drop, last: null }, () => '10:05').summary).toBe('Not looked in yet.');
+});
+
+test('without an SFTP drop there is no replies panel', async () => {
+  mockIPC((cmd) => {
+    if (cmd === 'billing_overview') {
+      return { to_bill: [], denials: [], fees: [], codes_loaded: 98147, claims: [], aging: { buckets: [], total_cents: 0 }, replies: [] };
+    }
+  });
+  render(Billing);
+  await fireEvent.click(await screen.findByTestId('billing-tab-claims'));
+  expect(screen.queryByTestId('replies')).toBeNull();
 });

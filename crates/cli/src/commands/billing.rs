@@ -8,14 +8,13 @@ use crate::context::Ctx;
 use crate::error::{CliError, Result};
 use crate::output::table_or;
 use clinicdesk_billing::claim_status::{self, StatusReport};
-use clinicdesk_billing::send::{self, sftp_session, Attempt};
+use clinicdesk_billing::send::{self, Attempt};
 use clinicdesk_billing::BillingError;
 use clinicdesk_clearinghouse::check_claim_status;
-use clinicdesk_clearinghouse::sftp::{self, FetchReport};
 use clinicdesk_domain::money::dollars;
 use clinicdesk_keys::Keychain;
 use clinicdesk_store::claims::display_icd10;
-use clinicdesk_store::{ClaimDraft, LineDraft, PayerConnection, SftpDrop, Transport};
+use clinicdesk_store::{ClaimDraft, LineDraft};
 use std::path::PathBuf;
 
 impl From<BillingError> for CliError {
@@ -536,30 +535,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| CliError::failed(format!("cannot start the network runtime: {e}")))
 }
 
-/// One connection's pick-up.
-#[derive(serde::Serialize)]
-struct Fetched {
-    connection: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    report: Option<FetchReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
 fn fetch(ctx: &mut Ctx, only: Option<String>) -> Result<()> {
-    let settings = ctx.store.payer_settings()?;
-    let drops: Vec<(PayerConnection, SftpDrop)> = settings
-        .connections
-        .iter()
-        .filter(|c| {
-            only.as_deref()
-                .is_none_or(|n| n.eq_ignore_ascii_case(&c.name))
-        })
-        .filter_map(|c| match &c.transport {
-            Transport::Sftp(d) => Some((c.clone(), d.clone())),
-            Transport::Core => None,
-        })
-        .collect();
+    use clinicdesk_billing::receive::{pick_up, sftp_drops};
+    let drops = sftp_drops(&ctx.store.payer_settings()?, only.as_deref());
     if drops.is_empty() {
         return Err(CliError::failed(match only {
             Some(n) => format!("no SFTP connection is called {n}"),
@@ -569,56 +547,20 @@ fn fetch(ctx: &mut Ctx, only: Option<String>) -> Result<()> {
     let keychain = Keychain::default();
     let mut out = Vec::new();
     for (conn, drop) in drops {
-        let result = sftp_session(&conn, &drop, &keychain).and_then(|session| {
-            sftp::fetch_inbound(&session, |_, bytes| {
-                clinicdesk_billing::delivery::apply_payer_file(&mut ctx.store, &ctx.session, bytes)
-                    .map_err(|e| e.to_string())
-            })
-            .map_err(|e| e.to_string())
-        });
-        out.push(match result {
-            Ok(r) => Fetched {
-                connection: conn.name.clone(),
-                report: Some(r),
-                error: None,
-            },
-            Err(e) => Fetched {
-                connection: conn.name.clone(),
-                report: None,
-                error: Some(e),
-            },
-        });
+        out.push(pick_up(
+            &mut ctx.store,
+            &ctx.session,
+            &keychain,
+            &conn,
+            &drop,
+        )?);
     }
     let failed = out
         .iter()
-        .filter(|f| f.error.is_some() || f.report.as_ref().is_some_and(|r| !r.failed.is_empty()))
+        .filter(|p| p.error.is_some() || !p.failed.is_empty())
         .count();
     ctx.out.show(&out, |out| {
-        let mut s = String::new();
-        for f in out {
-            match (&f.report, &f.error) {
-                (Some(r), _) => {
-                    if r.applied.is_empty() && r.failed.is_empty() {
-                        s.push_str(&format!("{}: nothing new\n", f.connection));
-                    }
-                    for (file, note) in &r.applied {
-                        s.push_str(&format!("{}: {file}: {note}\n", f.connection));
-                    }
-                    for (file, why) in &r.failed {
-                        s.push_str(&format!(
-                            "{}: {file}: not applied, left in the inbound folder · {why}\n",
-                            f.connection
-                        ));
-                    }
-                }
-                (None, e) => s.push_str(&format!(
-                    "{}: not fetched · {}\n",
-                    f.connection,
-                    e.as_deref().unwrap_or_default()
-                )),
-            }
-        }
-        s
+        out.iter().map(|p| format!("{}\n", p.summary())).collect()
     })?;
     if failed > 0 {
         return Err(CliError::failed(format!(
