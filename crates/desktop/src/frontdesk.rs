@@ -273,9 +273,10 @@ impl Desk {
 }
 
 impl Desk {
-    /// Open double bookings, oldest first. One that staff have already
-    /// settled (a visit cancelled or moved) is closed by the store as it
-    /// lists them, so it no longer shows.
+    /// Open double bookings and duplicate MRNs, oldest first. One that
+    /// staff have already settled (a visit cancelled or moved, a patient
+    /// given another MRN) is closed by the store as it lists them, so it no
+    /// longer shows.
     pub fn sync_conflicts(&mut self) -> Result<Vec<crate::views::ConflictView>> {
         let (store, session) = self.session()?;
         let conflicts = store.sync_conflicts(&session)?;
@@ -287,12 +288,18 @@ impl Desk {
                     .iter()
                     .map(|id| store.appointment(&session, id))
                     .collect::<std::result::Result<_, _>>()?;
+                let patients = c
+                    .patient_ids
+                    .iter()
+                    .map(|id| store.patient(&session, id))
+                    .collect::<std::result::Result<_, _>>()?;
                 Ok(crate::views::ConflictView {
                     id: c.id,
                     kind: c.kind,
                     detail: c.detail,
                     raised_at: c.raised_at,
                     appointments,
+                    patients,
                 })
             })
             .collect()

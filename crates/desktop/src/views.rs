@@ -175,15 +175,18 @@ pub struct EncounterView {
     pub notes: Vec<NoteView>,
 }
 
-/// A double booking raised when offline desktops' changes met, with the
-/// visits involved, for staff to cancel or move one of them.
+/// A conflict raised when offline desktops' changes met: a double booking
+/// with the visits involved (staff cancel or move one), or patients
+/// registered under one MRN (staff give one another MRN).
 #[derive(Debug, Clone, Serialize)]
 pub struct ConflictView {
     pub id: String,
+    /// `double-booking` (its appointments) or `duplicate-mrn` (its patients).
     pub kind: String,
     pub detail: String,
     pub raised_at: i64,
     pub appointments: Vec<Appointment>,
+    pub patients: Vec<clinicdesk_store::Patient>,
 }
 
 #[derive(Debug, Clone, Serialize)]

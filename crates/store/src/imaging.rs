@@ -13,6 +13,7 @@
 
 use crate::audit::Entry;
 use crate::error::{Result, StoreError};
+use crate::patients::patient_id_by_mrn;
 use crate::session::Session;
 use crate::store::Store;
 use crate::write::{new_id, Tx};
@@ -206,12 +207,18 @@ fn decide_link(conn: &rusqlite::Connection, meta: &InstanceMeta) -> Result<LinkD
         return Ok(unlinked("the images carry no patient ID".into()));
     };
     let mrn = normal_mrn(pid);
+    let id = match patient_id_by_mrn(conn, &mrn) {
+        Ok(id) => id,
+        // Shared by two patients until staff resolve it: link by hand.
+        Err(StoreError::Conflict(why)) => return Ok(unlinked(why)),
+        Err(e) => return Err(e),
+    };
     let patient: Option<(String, String, String, String, String, String)> = conn
         .prepare_cached(
             "SELECT id, given_name, family_name, given_key, family_key, birth_date
-             FROM patients WHERE mrn = ?1",
+             FROM patients WHERE id = ?1",
         )?
-        .query_row([&mrn], |r| {
+        .query_row([&id], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -597,13 +604,7 @@ impl Store {
         let mut patient = None;
         if let Some(m) = &filter.patient_mrn {
             let mrn = normal_mrn(m);
-            let id: String = self
-                .conn()
-                .query_row("SELECT id FROM patients WHERE mrn = ?1", [&mrn], |r| {
-                    r.get(0)
-                })
-                .optional()?
-                .ok_or_else(|| no_such_mrn(&mrn))?;
+            let id = patient_id_by_mrn(self.conn(), &mrn)?.ok_or_else(|| no_such_mrn(&mrn))?;
             patient = Some((id, mrn));
         }
         let rows: Vec<StudySummary> = {
@@ -746,13 +747,7 @@ impl Store {
         let row =
             load_study_row(self.conn(), uid)?.ok_or_else(|| StoreError::not_found("study", uid))?;
         let mrn = validate::mrn(mrn).map_err(StoreError::Invalid)?;
-        let patient_id: String = self
-            .conn()
-            .query_row("SELECT id FROM patients WHERE mrn = ?1", [&mrn], |r| {
-                r.get(0)
-            })
-            .optional()?
-            .ok_or_else(|| no_such_mrn(&mrn))?;
+        let patient_id = patient_id_by_mrn(self.conn(), &mrn)?.ok_or_else(|| no_such_mrn(&mrn))?;
         match (&row.patient_id, row.state) {
             (Some(p), LinkState::Linked) if *p == patient_id => {
                 return load_summary(self.conn(), uid)

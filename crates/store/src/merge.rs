@@ -42,8 +42,10 @@ pub struct MergeReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Conflict {
     pub id: String,
+    /// `double-booking` (appointment ids) or `duplicate-mrn` (patient ids).
     pub kind: String,
     pub appointment_ids: Vec<String>,
+    pub patient_ids: Vec<String>,
     pub detail: String,
     pub raised_at: i64,
     pub resolved_at: Option<i64>,
@@ -77,13 +79,16 @@ impl Store {
         self.write(&session, |tx| {
             let mut report = MergeReport::default();
             let mut columns = HashMap::new();
-            let mut touched = BTreeSet::new();
+            let mut touched = Touched::default();
             for c in changes {
                 apply_one(tx, &c.change, &mut columns, &mut report, &mut touched)?;
                 report.cursor = Some(c.cursor);
             }
-            for id in &touched {
+            for id in &touched.appointments {
                 report.conflicts += check_double_booking(tx, id)?;
+            }
+            for id in &touched.patients {
+                report.conflicts += check_duplicate_mrn(tx, id)?;
             }
             if let Some(cursor) = report.cursor {
                 set_meta(tx.conn(), "sync_cursor", &cursor.to_string())?;
@@ -98,28 +103,35 @@ impl Store {
         })
     }
 
-    /// Double bookings found at merge that are still unresolved. One whose
-    /// appointments no longer overlap (one was cancelled or moved, here or
-    /// on another desktop) is marked resolved on the way, and one whose
+    /// Double bookings and duplicate MRNs found at merge that are still
+    /// unresolved. One whose appointments no longer overlap (one was
+    /// cancelled or moved, here or on another desktop), or whose patients
+    /// no longer share an MRN, is marked resolved on the way, and one whose
     /// group has grown or shrunk gives way to the group as it is now.
     pub fn sync_conflicts(&mut self, session: &Session) -> Result<Vec<Conflict>> {
         session.require(clinicdesk_domain::Permission::AppointmentRead)?;
         self.write(session, |tx| {
             let open = open_conflicts(tx)?;
             for c in &open {
-                // Any of its visits may have been cancelled or moved, the
-                // first included: regroup from each of them.
+                let (members, regroup, record): (_, GroupOf, Record) = if c.kind == DUPLICATE_MRN {
+                    (&c.patient_ids, mrn_group, record_duplicate_mrn)
+                } else {
+                    (&c.appointment_ids, overlap_group, record_double_booking)
+                };
+                // Any member may have changed (a visit cancelled or moved,
+                // a patient given another MRN), the first included:
+                // regroup from each of them.
                 let mut groups: Vec<Vec<String>> = Vec::new();
-                for id in &c.appointment_ids {
-                    let group = overlap_group(tx, id)?;
+                for id in members {
+                    let group = regroup(tx, id)?;
                     if group.len() > 1 && !groups.contains(&group) {
                         groups.push(group);
                     }
                 }
-                if !groups.contains(&c.appointment_ids) {
+                if !groups.contains(members) {
                     resolve_conflict(tx, &c.id)?;
                     for group in &groups {
-                        record_double_booking(tx, group)?;
+                        record(tx, group)?;
                     }
                 }
             }
@@ -188,7 +200,7 @@ impl Store {
 
 fn open_conflicts(tx: &Tx) -> Result<Vec<Conflict>> {
     let mut stmt = tx.conn().prepare_cached(
-        "SELECT id, kind, appointment_ids, detail, raised_at, resolved_at
+        "SELECT id, kind, appointment_ids, detail, raised_at, resolved_at, patient_ids
          FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY raised_at, id",
     )?;
     let v = stmt
@@ -198,11 +210,15 @@ fn open_conflicts(tx: &Tx) -> Result<Vec<Conflict>> {
 }
 
 fn read_conflict(r: &rusqlite::Row) -> rusqlite::Result<Conflict> {
-    let ids: String = r.get(2)?;
+    let ids = |i: usize| -> rusqlite::Result<Vec<String>> {
+        let text: String = r.get(i)?;
+        Ok(serde_json::from_str(&text).unwrap_or_default())
+    };
     Ok(Conflict {
         id: r.get(0)?,
         kind: r.get(1)?,
-        appointment_ids: serde_json::from_str(&ids).unwrap_or_default(),
+        appointment_ids: ids(2)?,
+        patient_ids: ids(6)?,
         detail: r.get(3)?,
         raised_at: r.get(4)?,
         resolved_at: r.get(5)?,
@@ -249,12 +265,21 @@ fn refuse(tx: &Tx, c: &ChangeEntry, reason: &str, report: &mut MergeReport) -> R
     Ok(())
 }
 
+/// Records a merged page changed in ways scheduling and identity rules
+/// look at again once it is applied.
+#[derive(Default)]
+struct Touched {
+    appointments: BTreeSet<String>,
+    /// Patients inserted or given another MRN.
+    patients: BTreeSet<String>,
+}
+
 fn apply_one(
     tx: &mut Tx,
     c: &ChangeEntry,
     cols: &mut HashMap<String, BTreeSet<String>>,
     report: &mut MergeReport,
-    touched: &mut BTreeSet<String>,
+    touched: &mut Touched,
 ) -> Result<()> {
     let known: bool = tx
         .conn()
@@ -300,7 +325,10 @@ fn apply_one(
             record(tx, c)?;
             tx.conn().prepare_cached("RELEASE merge_one")?.execute([])?;
             if c.table == "appointments" {
-                touched.insert(c.record_id.clone());
+                touched.appointments.insert(c.record_id.clone());
+            }
+            if c.table == "patients" && c.fields.contains_key("mrn") {
+                touched.patients.insert(c.record_id.clone());
             }
             Ok(())
         }
@@ -508,41 +536,93 @@ fn check_double_booking(tx: &Tx, id: &str) -> Result<usize> {
     record_double_booking(tx, &group)
 }
 
-/// Opens (or reopens) the conflict of `group`, and resolves any other open
-/// conflict about some of the same appointments: a third booking in the
-/// slot makes one conflict of three, not two conflicts. Returns 1 when the
-/// conflict was not open before.
+/// Opens (or reopens) the double booking of `group`; see `record_group`.
 fn record_double_booking(tx: &Tx, group: &[String]) -> Result<usize> {
-    let conflict_id = hex::encode(Sha256::digest(format!(
-        "double-booking|{}",
-        group.join("|")
-    )));
     let detail = format!("{} appointments of the same provider overlap", group.len());
+    record_group(tx, DOUBLE_BOOKING, group, &detail)
+}
+
+const DOUBLE_BOOKING: &str = "double-booking";
+const DUPLICATE_MRN: &str = "duplicate-mrn";
+
+type GroupOf = fn(&Tx, &str) -> Result<Vec<String>>;
+type Record = fn(&Tx, &[String]) -> Result<usize>;
+
+/// Every active patient with the same MRN as `id` (itself included), in id
+/// order; empty when `id` is gone or inactive.
+fn mrn_group(tx: &Tx, id: &str) -> Result<Vec<String>> {
+    let ids: Vec<String> = tx
+        .conn()
+        .prepare_cached(
+            "SELECT o.id FROM patients p JOIN patients o ON o.mrn = p.mrn
+             WHERE p.id = ?1 AND p.active = 1 AND o.active = 1 ORDER BY o.id",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+fn check_duplicate_mrn(tx: &Tx, id: &str) -> Result<usize> {
+    let group = mrn_group(tx, id)?;
+    if group.len() < 2 {
+        return Ok(0);
+    }
+    record_duplicate_mrn(tx, &group)
+}
+
+/// Opens (or reopens) the conflict of patients sharing an MRN.
+fn record_duplicate_mrn(tx: &Tx, group: &[String]) -> Result<usize> {
+    let mrn: String = tx
+        .conn()
+        .prepare_cached("SELECT mrn FROM patients WHERE id = ?1")?
+        .query_row([&group[0]], |r| r.get(0))?;
+    let detail = format!(
+        "{} patients were registered with MRN {mrn} on different computers",
+        group.len()
+    );
+    record_group(tx, DUPLICATE_MRN, group, &detail)
+}
+
+/// Opens (or reopens) the conflict of `kind` about `group` (appointment or
+/// patient ids), under an id every desktop derives alike, and resolves any
+/// other open conflict of that kind about some of the same records: a
+/// third booking in the slot makes one conflict of three, not two
+/// conflicts. Returns 1 when the conflict was not open before.
+fn record_group(tx: &Tx, kind: &str, group: &[String], detail: &str) -> Result<usize> {
+    let conflict_id = hex::encode(Sha256::digest(format!("{kind}|{}", group.join("|"))));
+    let ids = serde_json::to_string(group).unwrap_or_default();
+    let (appointments, patients) = if kind == DUPLICATE_MRN {
+        ("[]", ids.as_str())
+    } else {
+        (ids.as_str(), "[]")
+    };
     let n = tx
         .conn()
         .prepare_cached(
-            "INSERT INTO sync_conflicts (id, kind, appointment_ids, detail, raised_at)
-             VALUES (?1, 'double-booking', ?2, ?3, ?4)
+            "INSERT INTO sync_conflicts (id, kind, appointment_ids, patient_ids, detail, raised_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (id) DO UPDATE SET resolved_at = NULL, raised_at = excluded.raised_at
              WHERE resolved_at IS NOT NULL",
         )?
-        .execute((
-            &conflict_id,
-            serde_json::to_string(group).unwrap_or_default(),
-            &detail,
-            tx.now(),
-        ))?;
-    let others: Vec<(String, String)> = tx
+        .execute((&conflict_id, kind, appointments, patients, detail, tx.now()))?;
+    let others: Vec<(String, String, String)> = tx
         .conn()
         .prepare_cached(
-            "SELECT id, appointment_ids FROM sync_conflicts
-             WHERE resolved_at IS NULL AND kind = 'double-booking' AND id <> ?1",
+            "SELECT id, appointment_ids, patient_ids FROM sync_conflicts
+             WHERE resolved_at IS NULL AND kind = ?2 AND id <> ?1",
         )?
-        .query_map([&conflict_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map((&conflict_id, kind), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
-    for (id, ids) in others {
-        let ids: Vec<String> = serde_json::from_str(&ids).unwrap_or_default();
-        if ids.iter().any(|a| group.contains(a)) {
+    for (id, appointments, patients) in others {
+        let theirs = if kind == DUPLICATE_MRN {
+            patients
+        } else {
+            appointments
+        };
+        let theirs: Vec<String> = serde_json::from_str(&theirs).unwrap_or_default();
+        if theirs.iter().any(|x| group.contains(x)) {
             resolve_conflict(tx, &id)?;
         }
     }

@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_imaging.sql"),
     migration!(9, "0009_imaging_annotations.sql"),
     migration!(10, "0010_claim_outbox.sql"),
+    migration!(11, "0011_duplicate_mrn_conflicts.sql"),
 ];
 
 pub fn latest() -> i64 {
@@ -53,6 +54,17 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64> {
     if found >= target {
         return Ok(found);
     }
+    // A migration may rebuild a table others refer to (SQLite's way of
+    // changing a constraint), which foreign keys would forbid mid-way; they
+    // are off while it runs and every reference is checked before commit.
+    let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let result = apply(conn, found, target);
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    result
+}
+
+fn apply(conn: &mut Connection, found: i64, target: i64) -> Result<i64> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     for m in MIGRATIONS
         .iter()
@@ -64,6 +76,14 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64> {
                 m.name
             ))
         })?;
+    }
+    let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })?;
+    if broken > 0 {
+        return Err(StoreError::invalid(format!(
+            "the migration to schema {target} would leave {broken} broken references; the store is unchanged"
+        )));
     }
     tx.pragma_update(None, "user_version", target)?;
     tx.commit()?;

@@ -219,6 +219,23 @@ pub(crate) fn load_patient(conn: &rusqlite::Connection, id: &str) -> Result<Pati
     .ok_or_else(|| StoreError::not_found("patient", id))
 }
 
+/// The patient with `mrn`, if any. Two patients registered offline on
+/// different computers may share one until staff resolve the conflict;
+/// then the MRN names nobody for certain, and saying so beats guessing.
+pub(crate) fn patient_id_by_mrn(conn: &rusqlite::Connection, mrn: &str) -> Result<Option<String>> {
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT id FROM patients WHERE mrn = ?1 ORDER BY id LIMIT 2")?
+        .query_map([mrn], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    match ids.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        _ => Err(StoreError::Conflict(format!(
+            "MRN {mrn} belongs to more than one patient (registered on different computers while offline); give one of them another MRN under Conflicts, or use the patient's record"
+        ))),
+    }
+}
+
 fn mrn_taken(conn: &rusqlite::Connection, mrn: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM patients WHERE mrn = ?1)")?
@@ -380,14 +397,7 @@ impl Store {
     pub fn find_patient(&mut self, session: &Session, key: &str) -> Result<Patient> {
         let id = match load_patient(self.conn(), key) {
             Ok(p) => p.id,
-            Err(_) => self
-                .conn()
-                .query_row(
-                    "SELECT id FROM patients WHERE mrn = ?1",
-                    [key.trim().to_ascii_uppercase()],
-                    |r| r.get(0),
-                )
-                .optional()?
+            Err(_) => patient_id_by_mrn(self.conn(), &key.trim().to_ascii_uppercase())?
                 .ok_or_else(|| StoreError::not_found("patient", key))?,
         };
         self.patient(session, &id)

@@ -510,6 +510,52 @@ mod tests {
         }
     }
 
+    /// Schema 11 rebuilds the patients table (to drop the MRN's uniqueness)
+    /// under the records that point at it: they survive, foreign keys are
+    /// enforced again afterwards, and two patients may now share an MRN.
+    #[test]
+    fn the_patients_rebuild_keeps_what_refers_to_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = config::db_path(dir.path());
+        let key = StoreKey::generate();
+        let mut conn = open_connection(&db, &key, true).unwrap();
+        migrate::migrate_to(&mut conn, 10).unwrap();
+        let patient = |id: &str| {
+            format!(
+                "INSERT INTO patients (id, mrn, given_name, family_name, given_key, family_key, birth_date, sex, created_at, updated_at)
+                 VALUES ('{id}', 'M1', 'Ada', 'Lovelace', 'ada', 'lovelace', '1815-12-10', 'female', 0, 0)"
+            )
+        };
+        conn.execute(&patient("p1"), []).unwrap();
+        assert!(conn.execute(&patient("p2"), []).is_err(), "unique before");
+        conn.execute(
+            "INSERT INTO coverages (id, patient_id, priority, payer_name, payer_id, member_id, subscriber_name, relationship)
+             VALUES ('c1', 'p1', 1, 'Acme Health', 'ACME1', 'W1', 'Ada Lovelace', 'self')",
+            [],
+        )
+        .unwrap();
+        migrate::migrate_to(&mut conn, migrate::latest()).unwrap();
+        let fk: bool = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert!(fk, "foreign keys are on again");
+        let covered: String = conn
+            .query_row(
+                "SELECT p.family_name FROM coverages c JOIN patients p ON p.id = c.patient_id",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(covered, "Lovelace");
+        conn.execute(&patient("p2"), []).unwrap();
+        let orphan = conn.execute(
+            "INSERT INTO coverages (id, patient_id, priority, payer_name, payer_id, member_id, subscriber_name, relationship)
+             VALUES ('c2', 'nobody', 1, 'Acme Health', 'ACME1', 'W2', 'X Y', 'self')",
+            [],
+        );
+        assert!(orphan.is_err(), "a coverage of no patient is still refused");
+    }
+
     #[test]
     fn a_store_from_a_newer_version_is_refused_untouched() {
         let dir = tempfile::tempdir().unwrap();

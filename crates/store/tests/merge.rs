@@ -331,6 +331,74 @@ fn three_bookings_in_one_slot_make_one_conflict_whatever_the_merge_order() {
     }
 }
 
+/// Two offline desktops register different people under the same typed-in
+/// MRN: both records are kept everywhere (none refused), every desktop
+/// shows the same `duplicate-mrn` conflict, looking the MRN up says it is
+/// shared instead of guessing, and once staff give one of them another
+/// MRN the conflict closes on both desktops.
+#[test]
+fn the_same_mrn_typed_on_two_offline_desktops_raises_a_conflict_not_a_refusal() {
+    let mut c = clinic();
+    let (_d, mut b, b_admin) = second_desktop(c.store.zone());
+    b.apply_remote(&served(&c.store)).unwrap();
+    let input = |given: &str, family: &str| PatientInput {
+        mrn: Some("M777".into()),
+        given_name: given.into(),
+        family_name: family.into(),
+        birth_date: "1990-01-01".into(),
+        ..Default::default()
+    };
+    let ada = c
+        .store
+        .add_patient(&c.desk, &input("Ada", "Lovelace"))
+        .unwrap();
+    let bob = b.add_patient(&b_admin, &input("Bob", "Byron")).unwrap();
+    // On one desktop the MRN is still refused when it is in use there.
+    let e = c
+        .store
+        .add_patient(&c.desk, &input("Cy", "Young"))
+        .unwrap_err();
+    assert!(e.to_string().contains("already belongs"), "{e}");
+
+    let (rb, ra) = exchange(&mut c.store, &mut b);
+    assert_eq!(
+        (rb.refused, ra.refused),
+        (0, 0),
+        "{:?}",
+        b.sync_refusals().unwrap()
+    );
+    assert_eq!((rb.conflicts, ra.conflicts), (1, 1));
+    assert_eq!(c.store.sync_digest().unwrap(), b.sync_digest().unwrap());
+    let mut both = vec![ada.id.clone(), bob.id.clone()];
+    both.sort();
+    let (ca, cb) = (
+        c.store.sync_conflicts(&c.desk).unwrap(),
+        b.sync_conflicts(&b_admin).unwrap(),
+    );
+    assert_eq!(ca.len(), 1, "{ca:?}");
+    assert_eq!(ca[0].id, cb[0].id, "the same conflict on both desktops");
+    assert_eq!(ca[0].patient_ids, cb[0].patient_ids);
+    assert_eq!(ca[0].kind, "duplicate-mrn");
+    assert_eq!(ca[0].patient_ids, both);
+    assert!(ca[0].appointment_ids.is_empty());
+    assert!(ca[0].detail.contains("MRN M777"), "{}", ca[0].detail);
+    let e = c.store.find_patient(&c.desk, "M777").unwrap_err();
+    assert!(e.to_string().contains("more than one patient"), "{e}");
+    assert_eq!(c.store.find_patient(&c.desk, &ada.id).unwrap().id, ada.id);
+
+    // The front desk on B gives Bob another MRN; A hears of it.
+    let before = b.outbox(0, 1_000_000).unwrap().len();
+    let mut fixed = input("Bob", "Byron");
+    fixed.mrn = Some("M778".into());
+    b.update_patient(&b_admin, &bob.id, &fixed).unwrap();
+    assert!(b.sync_conflicts(&b_admin).unwrap().is_empty());
+    let newer: Vec<_> = served(&b).into_iter().skip(before).collect();
+    c.store.apply_remote(&newer).unwrap();
+    assert!(c.store.sync_conflicts(&c.desk).unwrap().is_empty());
+    assert_eq!(c.store.find_patient(&c.desk, "M777").unwrap().id, ada.id);
+    assert_eq!(c.store.sync_digest().unwrap(), b.sync_digest().unwrap());
+}
+
 /// The app writes through one connection while its sync worker merges
 /// through another: a change made after a merge must be stamped after what
 /// the merge observed, or last-writer-wins would let the older value beat

@@ -298,8 +298,11 @@ export interface SyncStatus {
   last_error: string | null; conflicts: number;
 }
 
-/** A double booking raised when offline desktops' changes met. */
-export interface ConflictView { id: string; kind: string; detail: string; raised_at: number; appointments: Appointment[] }
+/** A double booking or a shared MRN raised when offline desktops' changes met. */
+export interface ConflictView {
+  id: string; kind: 'double-booking' | 'duplicate-mrn'; detail: string; raised_at: number;
+  appointments: Appointment[]; patients: Patient[];
+}
 
 export interface DemoProgress { phase: string; done: number; total: number }
 
@@ -522,7 +525,7 @@ export const api = {
   verifyAudit: () => call<Verification>('verify_audit'),
 
   syncStatus: () => call<SyncStatus>('sync_status'),
-  /** Open double bookings; settled ones (a visit cancelled or moved) drop out. */
+  /** Open double bookings and shared MRNs; settled ones (a visit cancelled or moved, an MRN changed) drop out. */
   syncConflicts: () => call<ConflictView[]>('sync_conflicts'),
 
   updateState: () => call<UpdateState>('update_state'),

@@ -32,7 +32,8 @@ pub enum SyncCmd {
     },
     /// Where this desktop syncs, what is queued and how the last sync went
     Status,
-    /// Double bookings found when merging, for staff to resolve
+    /// Double bookings and duplicate MRNs found when merging, for staff to
+    /// resolve
     Conflicts,
     /// Changes that could not be applied or were refused by the server
     Refusals,
@@ -97,7 +98,7 @@ pub fn run(ctx: &mut Ctx, cmd: SyncCmd) -> Result<()> {
                 if o.merge.conflicts > 0 {
                     s.push_str(&format!(
                         "{} found; see `sync conflicts`.\n",
-                        count(o.merge.conflicts, "double booking")
+                        count(o.merge.conflicts, "conflict")
                     ));
                 }
                 s
@@ -169,12 +170,16 @@ pub fn run(ctx: &mut Ctx, cmd: SyncCmd) -> Result<()> {
                         [
                             local(zone, c.raised_at),
                             c.detail.clone(),
-                            c.appointment_ids.join(", "),
+                            if c.patient_ids.is_empty() {
+                                c.appointment_ids.join(", ")
+                            } else {
+                                c.patient_ids.join(", ")
+                            },
                         ]
                     })
                     .collect();
                 table_or(
-                    ["found", "conflict", "appointments"],
+                    ["found", "conflict", "appointments or patients"],
                     &rows,
                     "No open conflicts.\n",
                 )
