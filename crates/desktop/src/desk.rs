@@ -447,18 +447,5 @@ fn display_or_username(display: &str, username: &str) -> String {
 
 /// The zone asked for, or this computer's.
 fn zone_or_system(asked: Option<&str>) -> Result<ClinicZone> {
-    match asked.map(str::trim) {
-        Some(z) if !z.is_empty() => {
-            ClinicZone::parse(z).map_err(|e| DeskError::invalid(e.to_string()))
-        }
-        _ => Ok(system_zone()),
-    }
-}
-
-/// The computer's zone when the clinic rules know it, else UTC.
-fn system_zone() -> ClinicZone {
-    iana_time_zone::get_timezone()
-        .ok()
-        .and_then(|name| ClinicZone::parse(&name).ok())
-        .unwrap_or_else(|| ClinicZone::new(chrono_tz::UTC))
+    ClinicZone::asked_or_local(asked).map_err(|e| DeskError::invalid(e.to_string()))
 }

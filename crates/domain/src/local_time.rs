@@ -39,6 +39,19 @@ impl ClinicZone {
             .map_err(|_| LocalTimeError::UnknownZone(name.to_string()))
     }
 
+    /// The zone asked for (a blank answer counts as none), or this
+    /// computer's when the clinic rules know it, else UTC: what a new
+    /// clinic or a joining computer gets.
+    pub fn asked_or_local(asked: Option<&str>) -> Result<Self, LocalTimeError> {
+        match asked.map(str::trim) {
+            Some(z) if !z.is_empty() => ClinicZone::parse(z),
+            _ => Ok(iana_time_zone::get_timezone()
+                .ok()
+                .and_then(|name| ClinicZone::parse(&name).ok())
+                .unwrap_or(ClinicZone(chrono_tz::UTC))),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         self.0.name()
     }
@@ -152,6 +165,16 @@ mod tests {
 
     fn ny() -> ClinicZone {
         ClinicZone::parse("America/New_York").unwrap()
+    }
+
+    #[test]
+    fn the_zone_asked_for_or_this_computers() {
+        let asked = ClinicZone::asked_or_local(Some(" Europe/Paris ")).unwrap();
+        assert_eq!(asked.name(), "Europe/Paris");
+        let local = ClinicZone::asked_or_local(None).unwrap();
+        assert_eq!(ClinicZone::asked_or_local(Some("  ")).unwrap(), local);
+        let e = ClinicZone::asked_or_local(Some("Mars/Olympus")).unwrap_err();
+        assert!(e.to_string().contains("Mars/Olympus"), "{e}");
     }
 
     fn d(s: &str) -> NaiveDate {

@@ -45,20 +45,9 @@ struct Created {
     admin: clinicdesk_store::Session,
 }
 
-/// The computer's zone when it is one the clinic rules know, else UTC.
-fn system_zone() -> ClinicZone {
-    iana_time_zone::get_timezone()
-        .ok()
-        .and_then(|name| ClinicZone::parse(&name).ok())
-        .unwrap_or_else(|| ClinicZone::new(chrono_tz::UTC))
-}
-
 /// The zone asked for, or this computer's.
 pub fn zone(asked: Option<&str>) -> Result<ClinicZone> {
-    match asked {
-        Some(tz) => ClinicZone::parse(tz).map_err(|e| CliError::usage(e.to_string())),
-        None => Ok(system_zone()),
-    }
+    ClinicZone::asked_or_local(asked).map_err(|e| CliError::usage(e.to_string()))
 }
 
 /// Where a new store's key goes: the OS keychain, or a key file under a
