@@ -45,6 +45,11 @@ pub struct ExportInput {
     pub invert: bool,
     /// Where to write the PNG (from the save dialog).
     pub path: String,
+    /// What the screen draws over the image (measurements, annotations, the
+    /// patient and study corners), as a base64 PNG of the image's own size
+    /// with a transparent background; laid over the picture when given.
+    #[serde(default)]
+    pub overlay_png: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -276,6 +281,61 @@ pub fn thumbnail(image: &Image, size: u32) -> Result<Vec<u8>> {
     Ok(frame_message(&header, &pixels))
 }
 
+/// The screen's overlay layer: a base64 PNG (a `data:image/png;base64,`
+/// prefix allowed) of exactly `width` × `height`, as 8-bit RGBA.
+fn decode_overlay(text: &str, width: u32, height: u32) -> Result<Vec<u8>> {
+    use base64::Engine;
+    let bad = |why: String| {
+        DeskError::invalid(format!(
+            "The measurements and annotations could not be added to the picture: {why}"
+        ))
+    };
+    let body = text.strip_prefix("data:image/png;base64,").unwrap_or(text);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .map_err(|e| bad(format!("the layer is not base64 ({e})")))?;
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder
+        .read_info()
+        .map_err(|e| bad(format!("the layer is not a PNG ({e})")))?;
+    let info = reader.info();
+    if (info.width, info.height) != (width, height) {
+        return Err(bad(format!(
+            "the layer is {} × {}, the image {width} × {height}",
+            info.width, info.height
+        )));
+    }
+    let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
+    let frame = reader
+        .next_frame(&mut buf)
+        .map_err(|e| bad(format!("the layer cannot be read ({e})")))?;
+    buf.truncate(frame.buffer_size());
+    match frame.color_type {
+        png::ColorType::Rgba => Ok(buf),
+        png::ColorType::Rgb => Ok(buf
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect()),
+        other => Err(bad(format!("the layer is {other:?}, not RGBA"))),
+    }
+}
+
+/// `layer` over `image` (both RGBA, same size), by each layer pixel's alpha.
+fn lay_over(image: &mut [u8], layer: &[u8]) {
+    for (px, top) in image.chunks_exact_mut(4).zip(layer.chunks_exact(4)) {
+        let a = u16::from(top[3]);
+        if a == 0 {
+            continue;
+        }
+        for c in 0..3 {
+            let (under, over) = (u16::from(px[c]), u16::from(top[c]));
+            px[c] = ((over * a + under * (255 - a) + 127) / 255) as u8;
+        }
+        px[3] = 255;
+    }
+}
+
 /// Renders `input`'s frame through its window and writes it as a PNG, by
 /// way of a temporary file beside it, so a failed export leaves no half file.
 pub fn write_png(image: &Image, input: &ExportInput) -> Result<Exported> {
@@ -290,6 +350,10 @@ pub fn write_png(image: &Image, input: &ExportInput) -> Result<Exported> {
                 *c = 255 - *c;
             }
         }
+    }
+    if let Some(layer) = input.overlay_png.as_deref().filter(|l| !l.is_empty()) {
+        let layer = decode_overlay(layer, rgba.width, rgba.height)?;
+        lay_over(&mut rgba.pixels, &layer);
     }
     let path = PathBuf::from(input.path.trim());
     if path.as_os_str().is_empty() {

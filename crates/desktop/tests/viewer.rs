@@ -266,6 +266,7 @@ fn images_are_imported_viewed_measured_and_exported() {
         width: Some(400.0),
         invert: false,
         path: out.path().join("ct").display().to_string(),
+        overlay_png: None,
     };
     let saved = viewer.export_png(&session, &export).unwrap();
     assert!(saved.path.ends_with("ct.png"));
@@ -281,6 +282,62 @@ fn images_are_imported_viewed_measured_and_exported() {
             .unwrap()
             .pixels
     );
+    // With what the screen draws on top: an opaque green mark at the
+    // top-left and half-transparent white below it; the rest untouched.
+    let plain = buf.clone();
+    let (w, h) = (saved.width, saved.height);
+    let mut layer = vec![0u8; (w * h * 4) as usize];
+    layer[..4].copy_from_slice(&[74, 222, 128, 255]);
+    let below = (w * 4) as usize;
+    layer[below..below + 4].copy_from_slice(&[255, 255, 255, 128]);
+    let encode = |w: u32, h: u32, px: &[u8]| {
+        let mut out = Vec::new();
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.write_header().unwrap().write_image_data(px).unwrap();
+        use base64::Engine;
+        format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(out)
+        )
+    };
+    let marked = ExportInput {
+        path: out.path().join("ct-marked.png").display().to_string(),
+        overlay_png: Some(encode(w, h, &layer)),
+        ..export.clone()
+    };
+    let saved = viewer.export_png(&session, &marked).unwrap();
+    let mut reader = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&saved.path).unwrap(),
+    ))
+    .read_info()
+    .unwrap();
+    let mut with = vec![0; reader.output_buffer_size().unwrap()];
+    reader.next_frame(&mut with).unwrap();
+    assert_eq!(&with[..4], &[74, 222, 128, 255]);
+    let blend = |under: u8| ((255 * 128 + u16::from(under) as u32 * 127 + 127) / 255) as u8;
+    assert_eq!(with[below], blend(plain[below]));
+    assert_eq!(
+        &with[8..below],
+        &plain[8..below],
+        "untouched beside the marks"
+    );
+    // A layer of another size is refused in a sentence, and nothing written.
+    let wrong = ExportInput {
+        path: out.path().join("ct-wrong.png").display().to_string(),
+        overlay_png: Some(encode(2, 2, &[0; 16])),
+        ..export.clone()
+    };
+    let e = viewer.export_png(&session, &wrong).unwrap_err();
+    assert!(
+        e.message.contains(&format!("the image {w} × {h}")),
+        "{}",
+        e.message
+    );
+    assert!(!out.path().join("ct-wrong.png").exists());
+    std::fs::remove_file(&saved.path).unwrap();
+
     let nowhere = ExportInput {
         path: "/proc/no/such/folder/ct.png".into(),
         ..export

@@ -505,7 +505,8 @@ export const api = {
   seriesThumbnail: (series_uid: string) => call<ArrayBuffer>('series_thumbnail', { input: { series_uid } }),
   imageTags: (series_uid: string, sop_instance_uid: string) =>
     call<TagEntry[]>('image_tags', { input: { series_uid, sop_instance_uid, frame: 0 } }),
-  exportImage: (input: { series_uid: string; sop_instance_uid: string; frame: number; center: number | null; width: number | null; invert: boolean; path: string }) =>
+  /** `overlay_png`: what the screen draws over the image, as a PNG data URL of the image's size. */
+  exportImage: (input: { series_uid: string; sop_instance_uid: string; frame: number; center: number | null; width: number | null; invert: boolean; path: string; overlay_png?: string | null }) =>
     call<{ path: string; width: number; height: number }>('export_image', { input }),
   /** Starts importing files, folders or discs; progress comes as `image-import` events. */
   importImages: (paths: string[]) => call<ImportUpdate>('import_images', { input: { paths } }),
