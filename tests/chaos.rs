@@ -190,27 +190,7 @@ impl World {
                 "--color",
                 "#1E88E5",
             ],
-            &[
-                "schedule",
-                "template",
-                "add",
-                "--provider",
-                "Hopper",
-                "--location",
-                "Main Street",
-                "--weekday",
-                now.weekday,
-                "--start",
-                "00:00",
-                "--end",
-                "23:45",
-                "--slot-minutes",
-                "15",
-                "--type",
-                "Office visit",
-                "--from",
-                today,
-            ],
+            &whole_day_template(&now),
             &["schedule", "materialize", "--from", today, "--to", today],
         ] {
             first.json(&ADMIN, args);
@@ -219,7 +199,7 @@ impl World {
         first.json(&ADMIN, &["sync", "now"]);
         let mut clinic = vec![first];
         for n in 1..desks {
-            clinic.push(join(&server, &clinic[0], n));
+            clinic.push(join_as(&server, &clinic[0], n));
         }
         // Slots late in the day can run past midnight: keep them today.
         let first_place = now.quarter_after(60).min(24 * 60 - 15 * PLACES);
@@ -564,28 +544,11 @@ impl World {
     }
 }
 
-fn join(server: &Server, first: &Clinic, n: usize) -> Clinic {
+fn join_as(server: &Server, first: &Clinic, n: usize) -> Clinic {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("clinic-data");
     let name = format!("Front desk {}", n + 1);
-    run(
-        &[
-            "--data",
-            data.to_str().unwrap(),
-            "join",
-            &server.url(),
-            &server.code(),
-            "--name",
-            &name,
-            "--clinic-name",
-            "Test Clinic",
-            "--timezone",
-            &first.zone.name,
-            "--json",
-        ],
-        &[],
-    )
-    .ok();
+    join(&data, &server.url(), &server.code(), &name, &first.zone).ok();
     Clinic {
         tmp,
         data,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{hhmm, run, s, Clinic, User, ADMIN};
+use common::{hhmm, run, s, whole_day_template, Clinic, User, ADMIN};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -402,30 +402,7 @@ fn a_whole_clinic_day() {
     clinic.add_user(&DESK, "front-desk", "Fran Desk", None);
 
     // A whole day of 15-minute slots today, found by name and by NPI.
-    let template = clinic.json(
-        &DESK,
-        &[
-            "schedule",
-            "template",
-            "add",
-            "--provider",
-            "Hopper",
-            "--location",
-            "Main Street",
-            "--weekday",
-            now.weekday,
-            "--start",
-            "00:00",
-            "--end",
-            "23:45",
-            "--slot-minutes",
-            "15",
-            "--type",
-            "Office visit",
-            "--from",
-            today,
-        ],
-    );
+    let template = clinic.json(&DESK, &whole_day_template(&now));
     assert_eq!(s(&template, "start_time"), "00:00");
     let made = clinic.json(
         &DESK,

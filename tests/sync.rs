@@ -246,31 +246,13 @@ fn a_new_computer_joins_the_clinic_from_the_command_line() {
     let data = tmp.path().join("joined");
     let data_arg = data.to_str().unwrap();
     let url = server.url();
-    let join = |code: &str| {
-        run(
-            &[
-                "--data",
-                data_arg,
-                "join",
-                &url,
-                code,
-                "--name",
-                "Front desk 3",
-                "--clinic-name",
-                "Test Clinic",
-                "--timezone",
-                &first.zone.name,
-                "--json",
-            ],
-            &[],
-        )
-    };
+    let join_with = |code: &str| join(&data, &url, code, "Front desk 3", &first.zone);
 
-    join("K7QP-M2XD-9TRW-4HCF").fails(1, "could not join the clinic");
+    join_with("K7QP-M2XD-9TRW-4HCF").fails(1, "could not join the clinic");
     let left = std::fs::read_dir(&data).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "a refused code leaves nothing behind");
 
-    let joined = join(&server.code()).ok().json();
+    let joined = join_with(&server.code()).ok().json();
     assert_eq!(joined["device_name"], "Front desk 3");
     assert_eq!(joined["users"], true, "{joined:#}");
     // The clinic's administrator signs in here with the usual password.
@@ -280,5 +262,5 @@ fn a_new_computer_joins_the_clinic_from_the_command_line() {
     )
     .ok();
     assert!(info.stdout.contains("Test Clinic"), "{}", info.stdout);
-    join(&server.code()).fails(1, "already holds ClinicDesk data");
+    join_with(&server.code()).fails(1, "already holds ClinicDesk data");
 }

@@ -134,6 +134,54 @@ pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     cmd
 }
 
+/// `clinicdesk-cli --data DATA join URL CODE` as a computer called `name`
+/// of "Test Clinic" in `zone`, with `--json`.
+pub fn join(data: &Path, url: &str, code: &str, name: &str, zone: &Zone) -> Run {
+    run(
+        &[
+            "--data",
+            data.to_str().expect("a UTF-8 temp path"),
+            "join",
+            url,
+            code,
+            "--name",
+            name,
+            "--clinic-name",
+            "Test Clinic",
+            "--timezone",
+            &zone.name,
+            "--json",
+        ],
+        &[],
+    )
+}
+
+/// `schedule template add` for Dr Hopper at Main Street: 15-minute office
+/// visits all day on `now`'s weekday, from `now`'s date.
+pub fn whole_day_template(now: &LocalNow) -> Vec<&str> {
+    vec![
+        "schedule",
+        "template",
+        "add",
+        "--provider",
+        "Hopper",
+        "--location",
+        "Main Street",
+        "--weekday",
+        now.weekday,
+        "--start",
+        "00:00",
+        "--end",
+        "23:45",
+        "--slot-minutes",
+        "15",
+        "--type",
+        "Office visit",
+        "--from",
+        &now.date,
+    ]
+}
+
 /// A fixed-offset zone chosen so that it is mid-morning in the clinic now:
 /// visits booked an hour or two ahead are still today, whenever the tests run.
 #[derive(Debug, Clone)]

@@ -970,12 +970,6 @@ fn batches_go_to_an_sftp_drop_once() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let keychain = Keychain::default();
     let admin = c.store.login("admin", PASSWORD).unwrap();
-    let set_drop = |c: &mut Clinic, sftp: SftpDrop| {
-        let mut settings =
-            clinicdesk_demo::demo_payer_settings("Harbour Drop", "https://core.example.org/core");
-        settings.connections[0].transport = Transport::Sftp(sftp);
-        c.store.set_payer_settings(&admin, settings).unwrap();
-    };
     let send = |c: &mut Clinic| {
         let mut seen = Vec::new();
         send_due(&mut c.store, &keychain, &runtime, |_, a| {
@@ -988,7 +982,7 @@ fn batches_go_to_an_sftp_drop_once() {
     c.store
         .set_fee(&c.biller, "99213", None, "Office visit", 12_500)
         .unwrap();
-    set_drop(&mut c, sftp.clone());
+    set_drop(&mut c, &admin, sftp.clone());
 
     let e = c.visit("Ada", "M100", true);
     let claim = c.claim(&e, &["J20.9"]);
@@ -1017,7 +1011,7 @@ fn batches_go_to_an_sftp_drop_once() {
     // Another server key: nothing is sent, and waiting will not help.
     let mut wrong = sftp.clone();
     wrong.host_key_sha256 = format!("SHA256:{}", "A".repeat(43));
-    set_drop(&mut c, wrong);
+    set_drop(&mut c, &admin, wrong);
     c.store.resend_batch(&c.biller, &batch.id).unwrap();
     let refused = send(&mut c);
     assert!(
@@ -1031,12 +1025,20 @@ fn batches_go_to_an_sftp_drop_once() {
     let mut gone = sftp.clone();
     gone.port = closed.local_addr().unwrap().port();
     drop(closed);
-    set_drop(&mut c, gone);
+    set_drop(&mut c, &admin, gone);
     c.store.resend_batch(&c.biller, &batch.id).unwrap();
     let later = send(&mut c);
     assert!(matches!(&later[..], [Attempt::PutOff(_)]), "{later:?}");
     assert_eq!(c.store.batch(&batch.id).unwrap().delivery, "queued");
     let _ = std::fs::remove_dir_all(outbound.parent().unwrap());
+}
+
+/// The demo payer settings with batches going to `sftp`.
+fn set_drop(c: &mut Clinic, admin: &Session, sftp: SftpDrop) {
+    let mut settings =
+        clinicdesk_demo::demo_payer_settings("Harbour Drop", "https://core.example.org/core");
+    settings.connections[0].transport = Transport::Sftp(sftp);
+    c.store.set_payer_settings(admin, settings).unwrap();
 }
 
 /// A drop on the OpenSSH server of scripts/with-sshd.sh, with its outbound
@@ -1090,10 +1092,7 @@ fn replies_in_the_sftp_drop_are_picked_up_and_applied() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let keychain = Keychain::default();
     let admin = c.store.login("admin", PASSWORD).unwrap();
-    let mut settings =
-        clinicdesk_demo::demo_payer_settings("Harbour Drop", "https://core.example.org/core");
-    settings.connections[0].transport = Transport::Sftp(sftp);
-    c.store.set_payer_settings(&admin, settings).unwrap();
+    set_drop(&mut c, &admin, sftp);
     c.store
         .set_fee(&c.biller, "99213", None, "Office visit", 12_500)
         .unwrap();

@@ -298,16 +298,14 @@ fn three_bookings_in_one_slot_make_one_conflict_whatever_the_merge_order() {
     let both: Vec<_> = from_a.iter().chain(&from_b).cloned().collect();
     d.apply_remote(&both).unwrap();
 
-    let seen = [
-        c.store.sync_conflicts(&c.desk).unwrap(),
-        b.sync_conflicts(&b_admin).unwrap(),
-        d.sync_conflicts(&d_admin).unwrap(),
-    ];
-    for conflicts in &seen {
-        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
-        assert_eq!(conflicts[0].appointment_ids, all);
-        assert_eq!(conflicts[0].id, seen[0][0].id);
-    }
+    one_conflict_everywhere(
+        [
+            c.store.sync_conflicts(&c.desk).unwrap(),
+            b.sync_conflicts(&b_admin).unwrap(),
+            d.sync_conflicts(&d_admin).unwrap(),
+        ],
+        &all,
+    );
 
     // The first of the three (the one the group is named from) is cancelled
     // at A; the other two still clash, everywhere.
@@ -319,14 +317,21 @@ fn three_bookings_in_one_slot_make_one_conflict_whatever_the_merge_order() {
     b.apply_remote(&newer).unwrap();
     d.apply_remote(&newer).unwrap();
     let two = all[1..].to_vec();
-    let seen = [
-        c.store.sync_conflicts(&c.desk).unwrap(),
-        b.sync_conflicts(&b_admin).unwrap(),
-        d.sync_conflicts(&d_admin).unwrap(),
-    ];
+    one_conflict_everywhere(
+        [
+            c.store.sync_conflicts(&c.desk).unwrap(),
+            b.sync_conflicts(&b_admin).unwrap(),
+            d.sync_conflicts(&d_admin).unwrap(),
+        ],
+        &two,
+    );
+}
+
+/// Every desktop has exactly one open conflict, the same one, about `ids`.
+fn one_conflict_everywhere(seen: [Vec<Conflict>; 3], ids: &[String]) {
     for conflicts in &seen {
         assert_eq!(conflicts.len(), 1, "{conflicts:?}");
-        assert_eq!(conflicts[0].appointment_ids, two);
+        assert_eq!(conflicts[0].appointment_ids, ids);
         assert_eq!(conflicts[0].id, seen[0][0].id);
     }
 }
