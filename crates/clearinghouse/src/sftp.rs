@@ -413,11 +413,16 @@ impl SftpSession {
         Ok(names)
     }
 
+    /// Where `device` keeps `file_name` while applying it.
+    fn claimed_path(&self, device: &str, file_name: &str) -> PathBuf {
+        Path::new(&self.config.inbound_dir)
+            .join(CLAIMED_DIR)
+            .join(claimed_name(device, file_name))
+    }
+
     /// The content of a file this desktop took.
     fn download_claimed(&self, file_name: &str, device: &str) -> Result<Vec<u8>, SftpError> {
-        let path = Path::new(&self.config.inbound_dir)
-            .join(CLAIMED_DIR)
-            .join(claimed_name(device, file_name));
+        let path = self.claimed_path(device, file_name);
         self.read_file(&path)
     }
 
@@ -426,9 +431,7 @@ impl SftpSession {
     /// file sent twice) is replaced.
     pub fn mark_processed(&self, file_name: &str, device: &str) -> Result<(), SftpError> {
         check_file_name(&self.config.name, file_name)?;
-        let from = Path::new(&self.config.inbound_dir)
-            .join(CLAIMED_DIR)
-            .join(claimed_name(device, file_name));
+        let from = self.claimed_path(device, file_name);
         let to = self.inbound_subdir(PROCESSED_DIR)?.join(file_name);
         if self.exists(&to)? {
             self.sftp
@@ -444,9 +447,7 @@ impl SftpSession {
     /// next pick-up) find it.
     pub fn release(&self, file_name: &str, device: &str) -> Result<(), SftpError> {
         check_file_name(&self.config.name, file_name)?;
-        let from = Path::new(&self.config.inbound_dir)
-            .join(CLAIMED_DIR)
-            .join(claimed_name(device, file_name));
+        let from = self.claimed_path(device, file_name);
         let to = Path::new(&self.config.inbound_dir).join(file_name);
         self.sftp
             .rename(&from, &to, None)

@@ -85,10 +85,10 @@ impl Store {
                 report.cursor = Some(c.cursor);
             }
             for id in &touched.appointments {
-                report.conflicts += check_double_booking(tx, id)?;
+                report.conflicts += raise_conflict(tx, id, overlap_group, record_double_booking)?;
             }
             for id in &touched.patients {
-                report.conflicts += check_duplicate_mrn(tx, id)?;
+                report.conflicts += raise_conflict(tx, id, mrn_group, record_duplicate_mrn)?;
             }
             if let Some(cursor) = report.cursor {
                 set_meta(tx.conn(), "sync_cursor", &cursor.to_string())?;
@@ -528,12 +528,14 @@ fn overlap_group(tx: &Tx, id: &str) -> Result<Vec<String>> {
     }
 }
 
-fn check_double_booking(tx: &Tx, id: &str) -> Result<usize> {
-    let group = overlap_group(tx, id)?;
+/// Records the conflict of `id`'s group (by `group_of`) when it has more
+/// than one member; 1 when that conflict was not open before.
+fn raise_conflict(tx: &Tx, id: &str, group_of: GroupOf, record: Record) -> Result<usize> {
+    let group = group_of(tx, id)?;
     if group.len() < 2 {
         return Ok(0);
     }
-    record_double_booking(tx, &group)
+    record(tx, &group)
 }
 
 /// Opens (or reopens) the double booking of `group`; see `record_group`.
@@ -560,14 +562,6 @@ fn mrn_group(tx: &Tx, id: &str) -> Result<Vec<String>> {
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(ids)
-}
-
-fn check_duplicate_mrn(tx: &Tx, id: &str) -> Result<usize> {
-    let group = mrn_group(tx, id)?;
-    if group.len() < 2 {
-        return Ok(0);
-    }
-    record_duplicate_mrn(tx, &group)
 }
 
 /// Opens (or reopens) the conflict of patients sharing an MRN.
