@@ -94,6 +94,39 @@ impl Page {
     }
 }
 
+/// Outcomes of a group whose newly stored change ids are `inserted`: a change
+/// counts as accepted for the first push that holds it, a duplicate otherwise.
+pub(crate) fn credit(
+    pushes: &[&[ChangeEntry]],
+    mut inserted: std::collections::HashSet<String>,
+    head: i64,
+) -> Vec<PushOutcome> {
+    pushes
+        .iter()
+        .map(|changes| {
+            let accepted = changes
+                .iter()
+                .filter(|c| inserted.remove(&c.change_id))
+                .count();
+            PushOutcome {
+                accepted,
+                duplicates: changes.len() - accepted,
+                head,
+            }
+        })
+        .collect()
+}
+
+/// A change's fields as stored: JSON text, written straight from the map.
+pub(crate) fn fields_text(ch: &ChangeEntry) -> Result<String> {
+    serde_json::to_string(&ch.fields).map_err(|e| {
+        DbError::Backend(format!(
+            "change {} has fields that cannot be stored: {e}",
+            ch.change_id
+        ))
+    })
+}
+
 pub(crate) fn roles_text(roles: &[Role]) -> String {
     roles
         .iter()
@@ -154,12 +187,29 @@ pub trait Database: Clone + Send + Sync + 'static {
     /// False when there is no such device.
     fn revoke(&self, device_id: &str, now: i64) -> impl Future<Output = Result<bool>> + Send;
 
-    /// Stores the changes not stored yet (by change id), in order.
+    /// Stores several pushes in one transaction, so one commit serves them
+    /// all (group commit): each push's changes not stored yet (by change
+    /// id), in order, pushes in the order given. One outcome per push; a
+    /// change in two pushes counts as accepted for the first.
+    fn push_group(
+        &self,
+        pushes: &[&[ChangeEntry]],
+        now: i64,
+    ) -> impl Future<Output = Result<Vec<PushOutcome>>> + Send;
+
+    /// Stores one push on its own.
     fn push(
         &self,
         changes: &[ChangeEntry],
         now: i64,
-    ) -> impl Future<Output = Result<PushOutcome>> + Send;
+    ) -> impl Future<Output = Result<PushOutcome>> + Send {
+        async move {
+            self.push_group(&[changes], now)
+                .await?
+                .pop()
+                .ok_or_else(|| DbError::Backend("a push was stored without an outcome".into()))
+        }
+    }
 
     /// Changes after `after` to the given tables, oldest first.
     fn pull(

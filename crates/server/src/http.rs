@@ -3,6 +3,7 @@
 
 use crate::auth;
 use crate::db::{now_seconds, Database, DbError, Device, NewDevice};
+use crate::group_commit::PushQueue;
 use crate::metrics::Metrics;
 use axum::extract::{MatchedPath, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -34,6 +35,7 @@ pub struct App<D> {
     pub fingerprint: String,
     pub clinic_id: String,
     head: watch::Sender<i64>,
+    pushes: PushQueue,
 }
 
 impl<D: Database> App<D> {
@@ -43,7 +45,13 @@ impl<D: Database> App<D> {
         let head = db.head().await?;
         let metrics = Metrics::default();
         metrics.head.store(head, Ordering::Relaxed);
+        let (groups, grouped) = (metrics.push_groups.clone(), metrics.pushes_grouped.clone());
+        let pushes = PushQueue::start(db.clone(), move |n| {
+            groups.fetch_add(1, Ordering::Relaxed);
+            grouped.fetch_add(n as u64, Ordering::Relaxed);
+        });
         Ok(Arc::new(App {
+            pushes,
             db,
             metrics,
             fingerprint,
@@ -285,7 +293,7 @@ async fn push<D: Database>(
             None => ok.push(c),
         }
     }
-    let out = app.db.push(&ok, now_seconds()).await?;
+    let out = app.pushes.push(ok, now_seconds()).await?;
     let m = &app.metrics;
     m.changes_accepted
         .fetch_add(out.accepted as u64, Ordering::Relaxed);
@@ -293,9 +301,17 @@ async fn push<D: Database>(
         .fetch_add(out.duplicates as u64, Ordering::Relaxed);
     m.changes_rejected
         .fetch_add(rejected.len() as u64, Ordering::Relaxed);
-    m.head.store(out.head, Ordering::Relaxed);
+    // Groups are answered together, so answers may arrive out of order:
+    // the head only moves forward.
+    m.head.fetch_max(out.head, Ordering::Relaxed);
     if out.accepted > 0 {
-        app.head.send_replace(out.head);
+        app.head.send_if_modified(|head| {
+            let newer = out.head > *head;
+            if newer {
+                *head = out.head;
+            }
+            newer
+        });
     }
     if !rejected.is_empty() {
         tracing::warn!(device = %device.device_id, rejected = rejected.len(), "changes refused");

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod db;
+pub mod group_commit;
 pub mod http;
 pub mod metrics;
 pub mod postgres;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -25,6 +25,10 @@ pub struct Metrics {
     pub changes_duplicate: AtomicU64,
     pub changes_rejected: AtomicU64,
     pub changes_served: AtomicU64,
+    /// Transactions the push writer committed, and the pushes in them.
+    /// Shared with the writer, which counts them.
+    pub push_groups: Arc<AtomicU64>,
+    pub pushes_grouped: Arc<AtomicU64>,
     pub live_connections: AtomicI64,
     pub head: AtomicI64,
 }
@@ -101,6 +105,16 @@ impl Metrics {
                 "clinicdesk_changes_served_total",
                 "Changes sent to pulling devices.",
                 &self.changes_served,
+            ),
+            (
+                "clinicdesk_push_groups_total",
+                "Transactions that stored pushes (group commit).",
+                &self.push_groups,
+            ),
+            (
+                "clinicdesk_pushes_grouped_total",
+                "Pushes stored by those transactions.",
+                &self.pushes_grouped,
             ),
         ];
         for (name, help, v) in counters {

@@ -3,8 +3,8 @@
 //! puller can never pass over a change that commits later with a smaller one.
 
 use crate::db::{
-    parse_roles, roles_text, Database, DbError, Device, EnrollmentCode, NewDevice, Page,
-    PushOutcome, Result, MAX_CODE_ATTEMPTS,
+    credit, fields_text, parse_roles, roles_text, Database, DbError, Device, EnrollmentCode,
+    NewDevice, Page, PushOutcome, Result, MAX_CODE_ATTEMPTS,
 };
 use clinicdesk_sync_proto::{ChangeEntry, Op, ServedChange};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -260,16 +260,17 @@ impl Database for PgDb {
         Ok(n == 1)
     }
 
-    async fn push(&self, changes: &[ChangeEntry], now: i64) -> Result<PushOutcome> {
+    async fn push_group(&self, pushes: &[&[ChangeEntry]], now: i64) -> Result<Vec<PushOutcome>> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
             .await?;
-        // One statement per batch: a round trip per change would dominate.
-        // Rows keep the batch's order (WITH ORDINALITY), so cursors do too.
+        // One statement for the whole group: a round trip per change (or per
+        // push) would dominate. Rows keep the order given (WITH ORDINALITY),
+        // so cursors do too.
         let mut cols: [Vec<Option<String>>; 8] = Default::default();
-        for ch in changes {
-            let fields = serde_json::Value::Object(ch.fields.clone()).to_string();
+        for ch in pushes.iter().flat_map(|p| p.iter()) {
+            let fields = fields_text(ch)?;
             let row = [
                 Some(ch.change_id.clone()),
                 Some(ch.hlc.clone()),
@@ -284,29 +285,27 @@ impl Database for PgDb {
                 col.push(v);
             }
         }
-        let accepted = tx
-            .execute(
+        let inserted = tx
+            .query(
                 "INSERT INTO changes (change_id, hlc, device_id, user_id, table_name, record_id, op, fields, received_at)
                  SELECT c, h, d, u, t, r, o, f, $9
                  FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
                       WITH ORDINALITY AS x(c, h, d, u, t, r, o, f, n)
                  ORDER BY n
-                 ON CONFLICT (change_id) DO NOTHING",
+                 ON CONFLICT (change_id) DO NOTHING
+                 RETURNING change_id",
                 &[
                     &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6], &cols[7], &now,
                 ],
             )
-            .await? as usize;
+            .await?;
         let head: i64 = tx
             .query_one("SELECT coalesce(max(cursor), 0)::BIGINT FROM changes", &[])
             .await?
             .get(0);
         tx.commit().await?;
-        Ok(PushOutcome {
-            accepted,
-            duplicates: changes.len() - accepted,
-            head,
-        })
+        let inserted = inserted.iter().map(|r| r.get::<_, String>(0)).collect();
+        Ok(credit(pushes, inserted, head))
     }
 
     async fn pull(&self, after: i64, limit: usize, tables: &[&str]) -> Result<Page> {

@@ -2,8 +2,8 @@
 //! in a separate file (mode 0600) that can live on another volume.
 
 use crate::db::{
-    parse_roles, roles_text, Database, DbError, Device, EnrollmentCode, NewDevice, Page,
-    PushOutcome, Result, MAX_CODE_ATTEMPTS,
+    fields_text, parse_roles, roles_text, Database, DbError, Device, EnrollmentCode, NewDevice,
+    Page, PushOutcome, Result, MAX_CODE_ATTEMPTS,
 };
 use clinicdesk_sync_proto::{ChangeEntry, Op, ServedChange};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -69,7 +69,7 @@ impl SqliteDb {
             )));
         }
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;
              PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
         )?;
         conn.set_prepared_statement_cache_capacity(64);
@@ -309,38 +309,44 @@ impl Database for SqliteDb {
         .await
     }
 
-    async fn push(&self, changes: &[ChangeEntry], now: i64) -> Result<PushOutcome> {
-        let changes = changes.to_vec();
+    async fn push_group(&self, pushes: &[&[ChangeEntry]], now: i64) -> Result<Vec<PushOutcome>> {
+        let pushes: Vec<Vec<ChangeEntry>> = pushes.iter().map(|p| p.to_vec()).collect();
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut out = PushOutcome::default();
+            let mut outcomes = vec![PushOutcome::default(); pushes.len()];
             {
                 let mut insert = tx.prepare_cached(
                     "INSERT INTO changes (change_id, hlc, device_id, user_id, table_name, record_id, op, fields, received_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (change_id) DO NOTHING",
                 )?;
-                for ch in &changes {
-                    let n = insert.execute(rusqlite::params![
-                        ch.change_id,
-                        ch.hlc,
-                        ch.device_id,
-                        ch.user_id,
-                        ch.table,
-                        ch.record_id,
-                        ch.op.as_str(),
-                        serde_json::Value::Object(ch.fields.clone()).to_string(),
-                        now
-                    ])?;
-                    if n == 1 {
-                        out.accepted += 1;
-                    } else {
-                        out.duplicates += 1;
+                for (changes, out) in pushes.iter().zip(&mut outcomes) {
+                    for ch in changes {
+                        let fields = fields_text(ch)?;
+                        let n = insert.execute(rusqlite::params![
+                            ch.change_id,
+                            ch.hlc,
+                            ch.device_id,
+                            ch.user_id,
+                            ch.table,
+                            ch.record_id,
+                            ch.op.as_str(),
+                            fields,
+                            now
+                        ])?;
+                        if n == 1 {
+                            out.accepted += 1;
+                        } else {
+                            out.duplicates += 1;
+                        }
                     }
                 }
             }
-            out.head = tx.query_row("SELECT coalesce(max(cursor), 0) FROM changes", [], |r| r.get(0))?;
+            let head = tx.query_row("SELECT coalesce(max(cursor), 0) FROM changes", [], |r| r.get(0))?;
             tx.commit()?;
-            Ok(out)
+            for out in &mut outcomes {
+                out.head = head;
+            }
+            Ok(outcomes)
         })
         .await
     }

@@ -83,8 +83,17 @@ impl ChangeEntry {
         if !sync_scope::is_synced(&self.table) {
             return Err(format!("{}: '{}' is not a synced table", who(), self.table));
         }
-        if self.record_id.is_empty() || self.record_id.len() > 200 {
-            return Err(format!("{}: the record id is empty or too long", who()));
+        if !is_plain_id(&self.record_id) {
+            return Err(format!(
+                "{}: the record id is empty, too long or holds control characters",
+                who()
+            ));
+        }
+        if self.user_id.as_deref().is_some_and(|u| !is_plain_id(u)) {
+            return Err(format!(
+                "{}: the user id is empty, too long or holds control characters",
+                who()
+            ));
         }
         if let Some(bad) = self.fields.keys().find(|k| !is_column_name(k)) {
             return Err(format!("{}: '{bad}' is not a column name", who()));
@@ -101,6 +110,12 @@ impl ChangeEntry {
         }
         Ok(())
     }
+}
+
+/// An identifier every store can keep: 1 to 200 bytes, no control characters
+/// (PostgreSQL refuses a NUL in text, SQLite would keep it).
+fn is_plain_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 200 && !s.chars().any(char::is_control)
 }
 
 /// Lower-case letters, digits and underscores, starting with a letter: all
@@ -250,6 +265,14 @@ mod tests {
         let mut c = change("d1");
         c.op = Op::Delete;
         assert!(c.check("d1").unwrap_err().contains("no fields"));
+
+        let mut c = change("d1");
+        c.record_id = "p\u{0}1".into();
+        assert!(c.check("d1").unwrap_err().contains("record id"));
+
+        let mut c = change("d1");
+        c.user_id = Some(String::new());
+        assert!(c.check("d1").unwrap_err().contains("user id"));
     }
 
     #[test]
