@@ -208,6 +208,8 @@ write!(set_user_active(desktop::UserActiveInput) -> Vec<clinicdesk_store::User> 
 read!(audit_report(desktop::AuditFilterInput) -> Vec<clinicdesk_store::AuditRow> = audit_report);
 read!(verify_audit() -> clinicdesk_store::Verification = verify_audit);
 read!(update_settings() -> desktop::UpdateSettings = update_settings);
+read!(clinic_settings() -> desktop::ClinicSettingsView = clinic_settings);
+write!(set_clinic_settings(desktop::ClinicSettingsInput) -> desktop::ClinicSettingsView = set_clinic_settings);
 read!(set_update_source(desktop::UpdateSourceInput) -> desktop::UpdateSettings = set_update_source);
 
 read!(imaging_studies(desktop::StudiesInput) -> Vec<clinicdesk_store::imaging::StudySummary> = imaging_studies);
@@ -215,6 +217,7 @@ read!(imaging_study(desktop::StudyRef) -> desktop::StudyView = imaging_study);
 read!(annotations(desktop::StudyRef) -> Vec<clinicdesk_store::Annotation> = annotations);
 read!(confirm_study(desktop::ConfirmStudyInput) -> clinicdesk_store::imaging::StudySummary = confirm_study);
 write!(add_annotation(clinicdesk_store::NewAnnotation) -> clinicdesk_store::Annotation = add_annotation);
+write!(edit_annotation(clinicdesk_store::AnnotationEdit) -> clinicdesk_store::Annotation = edit_annotation);
 write!(remove_annotation(desktop::AnnotationRef) -> () = remove_annotation);
 
 /// Saves the filtered audit report as CSV in the user's Documents folder
@@ -292,6 +295,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         export_audit_csv,
         update_settings,
         set_update_source,
+        clinic_settings,
+        set_clinic_settings,
         crate::updates::update_state,
         crate::updates::check_for_update,
         crate::updates::install_update,
@@ -312,6 +317,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         annotations,
         confirm_study,
         add_annotation,
+        edit_annotation,
         remove_annotation,
         crate::imaging::open_series,
         crate::imaging::viewer_frame,

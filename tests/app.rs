@@ -194,9 +194,30 @@ fn a_clinic_day_in_the_window() {
     s.wait_text("[data-testid=users-screen]", "drhale");
     s.screenshot(&shots.join("09-users.png"));
 
-    // Idle lock: one minute without activity locks the screen by itself.
+    // The administrator renames the clinic: the window says so at once.
     s.click("[data-testid=nav-preferences]");
     s.find("[data-testid=preferences]");
+    s.fill("[data-testid=clinic-settings-name]", "Harbour Health");
+    s.click("[data-testid=clinic-save]");
+    s.wait_text("[data-testid=clinic-note]", "other desktops");
+    // (The element's own text, as WebKit's driver leaves out this
+    // ellipsized span.)
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let shown = s.script(
+            "return document.querySelector('[data-testid=status-bar] .clinic').textContent",
+            serde_json::json!([]),
+        );
+        if shown == "Harbour Health" {
+            break;
+        }
+        if std::time::Instant::now() > until {
+            s.fail(&format!("the status bar names the clinic {shown}"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Idle lock: one minute without activity locks the screen by itself.
     s.fill("[data-testid=pref-idle-lock]", "1");
     s.keys("\u{E007}"); // Enter
     s.screenshot(&shots.join("10-preferences.png"));
@@ -206,6 +227,7 @@ fn a_clinic_day_in_the_window() {
         "the screen did not lock after a minute idle"
     );
     s.wait_text("[data-testid=lock-reason]", "1 minute");
+    s.wait_text("[data-testid=lock-screen]", "Harbour Health");
     s.screenshot(&shots.join("11-locked-after-idle.png"));
 }
 
@@ -298,7 +320,34 @@ fn images_in_the_window() {
            at('pointerdown', 0); at('pointermove', 50); at('pointermove', 100); at('pointerup', 100);"#,
         serde_json::json!([]),
     );
-    s.wait_text("[data-testid=annotation]", " mm");
+    let drawn = s.wait_text("[data-testid=annotation]", " mm");
+    // Drag the line's end handle 50 pixels further: the measurement grows
+    // and the moved line is saved.
+    s.script(
+        r#"const c = document.querySelector('[data-testid=image-viewer] canvas');
+           const r = c.getBoundingClientRect();
+           const at = (type, dx) => c.dispatchEvent(new PointerEvent(type, {
+             bubbles: true, pointerId: 1, button: 0, buttons: type === 'pointerup' ? 0 : 1,
+             clientX: r.left + r.width / 2 + 50 + dx, clientY: r.top + r.height / 2 }));
+           at('pointerdown', 0); at('pointermove', 25); at('pointermove', 50); at('pointerup', 50);"#,
+        serde_json::json!([]),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let moved = loop {
+        let now = s.wait_text("[data-testid=annotation]", " mm");
+        if now != drawn || std::time::Instant::now() > deadline {
+            break now;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_ne!(
+        moved, drawn,
+        "dragging the handle moved the end of the line"
+    );
+    s.click("[data-testid=annotation-relabel]");
+    s.fill("[data-testid=annotation-label]", "lesion");
+    s.click("[data-testid=annotation-label-save]");
+    s.wait_text("[data-testid=annotation]", "— lesion");
     s.screenshot(&shots.join("13-viewer.png"));
     s.click("[data-testid=show-tags]");
     s.wait_text("[data-testid=tag-browser]", "PatientName");

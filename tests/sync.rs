@@ -261,6 +261,38 @@ fn a_new_computer_joins_the_clinic_from_the_command_line() {
         &[("CLINICDESK_PASSWORD", ADMIN.password)],
     )
     .ok();
+    // The clinic's own name, not the one given to join.
     assert!(info.stdout.contains("Test Clinic"), "{}", info.stdout);
+    assert_eq!(joined["clinic_name"], "Test Clinic");
     join_with(&server.code()).fails(1, "already holds ClinicDesk data");
+
+    // An administrator renames the clinic and moves it; the joined computer
+    // follows after a sync.
+    let joined_info = |args: &[&str]| {
+        let mut all = vec!["--data", data_arg, "--user", ADMIN.name];
+        all.extend_from_slice(args);
+        run(&all, &[("CLINICDESK_PASSWORD", ADMIN.password)])
+            .ok()
+            .json()
+    };
+    let set = first.json(
+        &ADMIN,
+        &[
+            "clinic",
+            "set",
+            "--name",
+            "Harbour Health",
+            "--timezone",
+            "Pacific/Auckland",
+        ],
+    );
+    assert_eq!(set["timezone"], "Pacific/Auckland");
+    first
+        .run_as(&ADMIN, &["clinic", "set", "--timezone", "Mars/Base"])
+        .fails(2, "unknown time zone 'Mars/Base'");
+    first.json(&ADMIN, &["sync", "now"]);
+    joined_info(&["sync", "now", "--json"]);
+    let after = joined_info(&["info", "--json"]);
+    assert_eq!(after["clinic_name"], "Harbour Health");
+    assert_eq!(after["timezone"], "Pacific/Auckland");
 }

@@ -135,7 +135,8 @@ pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
 }
 
 /// `clinicdesk-cli --data DATA join URL CODE` as a computer called `name`
-/// of "Test Clinic" in `zone`, with `--json`.
+/// shown as "Joining Desk" in `zone` until the clinic's own name and zone
+/// arrive, with `--json`.
 pub fn join(data: &Path, url: &str, code: &str, name: &str, zone: &Zone) -> Run {
     run(
         &[
@@ -147,7 +148,7 @@ pub fn join(data: &Path, url: &str, code: &str, name: &str, zone: &Zone) -> Run 
             "--name",
             name,
             "--clinic-name",
-            "Test Clinic",
+            "Joining Desk",
             "--timezone",
             &zone.name,
             "--json",

@@ -19,6 +19,7 @@
 
 pub mod claim_status;
 pub mod delivery;
+pub mod follow_up;
 pub mod reasons;
 pub mod receive;
 pub mod send;

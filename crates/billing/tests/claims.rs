@@ -1191,3 +1191,109 @@ fn replies_in_the_sftp_drop_are_picked_up_and_applied() {
     );
     let _ = std::fs::remove_dir_all(dir.parent().unwrap());
 }
+
+/// Sent claims nobody has asked about are asked about by themselves two
+/// weeks after sending, answered by the simulator, and not again until a
+/// week after the answer; the run is recorded and audited.
+#[test]
+fn sent_claims_are_followed_up_by_themselves() {
+    use clinicdesk_billing::follow_up::{follow_up_due_at, FOLLOW_UP_EVERY};
+
+    let Some(codes) = code_set() else { return };
+    let mut c = clinic(&codes);
+    let today = morning_zone().today();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (_sim, endpoint) = simulator(&runtime);
+    let keychain = Keychain::default();
+    let connection = format!("Follow-up Hub {}", std::process::id());
+    keychain
+        .save_secret(&format!("clearinghouse/{connection}"), "sim-secret")
+        .unwrap();
+    let admin = c.store.login("admin", PASSWORD).unwrap();
+    c.store
+        .set_payer_settings(
+            &admin,
+            clinicdesk_demo::demo_payer_settings(&connection, &endpoint),
+        )
+        .unwrap();
+    c.store
+        .set_fee(&c.biller, "99213", None, "Office visit", 12_500)
+        .unwrap();
+    let mut ids = Vec::new();
+    for (name, member) in [("Ada", "CLAIMPAID01"), ("Bea", "CLAIMPEND01")] {
+        let e = c.visit(name, member, true);
+        ids.push(c.claim(&e, &["J20.9"]).id);
+    }
+    submit(&mut c.store, &c.biller, &ids, today).unwrap();
+    let sent = c
+        .store
+        .claim(&c.biller, &ids[0])
+        .unwrap()
+        .submitted_at
+        .unwrap();
+    let day = 24 * 60 * 60;
+    let hour = FOLLOW_UP_EVERY.as_secs() as i64;
+    let follow =
+        |c: &mut Clinic, at: i64| follow_up_due_at(&mut c.store, &keychain, &runtime, at).unwrap();
+
+    let early = follow(&mut c, sent + 60).expect("the first run");
+    assert!(
+        early.answered.is_empty() && early.failed.is_empty(),
+        "{early:?}"
+    );
+    assert!(
+        follow(&mut c, sent + 120).is_none(),
+        "an hour apart at most"
+    );
+
+    let run = follow(&mut c, sent + 14 * day).expect("two weeks on");
+    assert!(run.failed.is_empty(), "{run:?}");
+    let answer = |id: &str| {
+        run.answered
+            .iter()
+            .find(|(a, _)| a == id)
+            .map(|(_, words)| words.clone())
+            .unwrap_or_else(|| panic!("{id} not asked: {run:?}"))
+    };
+    assert_eq!(run.answered.len(), 2, "{run:?}");
+    assert!(
+        answer(&ids[0]).contains("The claim has been paid"),
+        "{run:?}"
+    );
+    assert!(answer(&ids[1]).starts_with("accepted · Pending"), "{run:?}");
+    let claim = c.store.claim(&c.biller, &ids[1]).unwrap();
+    assert_eq!(
+        claim.status_detail.as_deref(),
+        Some("Pending: in process: Accepted for processing.")
+    );
+    assert_eq!(c.store.claim_follow_up().unwrap().as_ref(), Some(&run));
+    let noted = c.store.status_questions_asked().unwrap();
+    assert!(
+        noted.values().all(|a| a.answered && a.at == run.at),
+        "{noted:?}"
+    );
+
+    let quiet = follow(&mut c, sent + 14 * day + 2 * hour).expect("an hour later");
+    assert!(
+        quiet.answered.is_empty(),
+        "answered a moment ago: {quiet:?}"
+    );
+    let again = follow(&mut c, sent + 21 * day + 3 * hour).expect("a week later");
+    assert_eq!(again.answered.len(), 2, "{again:?}");
+
+    let audit = c
+        .store
+        .audit_report(
+            &admin,
+            &clinicdesk_store::AuditFilter {
+                action: Some("status-follow-up".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(audit.len(), 2, "{audit:?}");
+    assert!(
+        audit.iter().all(|a| a.username == "clearinghouse"),
+        "{audit:?}"
+    );
+}

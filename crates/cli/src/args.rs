@@ -42,6 +42,10 @@ pub fn weekday(s: &str) -> Result<u32, String> {
     clinicdesk_store::schedule::weekday_number(s).map_err(|e| e.to_string())
 }
 
+pub fn zone(s: &str) -> Result<clinicdesk_domain::ClinicZone, String> {
+    clinicdesk_domain::ClinicZone::parse(s).map_err(|e| e.to_string())
+}
+
 pub fn role(s: &str) -> Result<Role, String> {
     s.parse()
 }

@@ -2,14 +2,62 @@
 
 use crate::desk::Desk;
 use crate::error::DeskError;
-use crate::inputs::{date, filled, AuditFilterInput, NewUserInput, UserActiveInput};
+use crate::inputs::{
+    date, filled, AuditFilterInput, ClinicSettingsInput, NewUserInput, UserActiveInput,
+};
 use crate::views::CsvExport;
 use crate::Result;
-use clinicdesk_domain::Role;
+use clinicdesk_domain::{ClinicZone, Permission, Role};
+use clinicdesk_store::clinic::ClinicChange;
 use clinicdesk_store::{AuditFilter, AuditRow, NewUser, User, Verification};
 use std::path::{Path, PathBuf};
 
+/// The clinic's name and time zone, as the preferences screen shows them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClinicSettingsView {
+    pub name: String,
+    pub timezone: String,
+    /// Administrators may change them.
+    pub can_change: bool,
+}
+
 impl Desk {
+    pub fn clinic_settings(&mut self) -> Result<ClinicSettingsView> {
+        let (store, session) = self.session()?;
+        let s = store.clinic_settings()?;
+        Ok(ClinicSettingsView {
+            name: s.name,
+            timezone: s.timezone,
+            can_change: session.role.allows(Permission::StoreAdmin),
+        })
+    }
+
+    /// Renames the clinic or moves it to another time zone, on every
+    /// desktop of the clinic once this one syncs.
+    pub fn set_clinic_settings(
+        &mut self,
+        input: &ClinicSettingsInput,
+    ) -> Result<ClinicSettingsView> {
+        let timezone = filled(&input.timezone)
+            .map(|z| {
+                ClinicZone::parse(&z).map_err(|_| {
+                    DeskError::invalid(format!(
+                        "'{z}' is not a time zone ClinicDesk knows. Choose one from the list, such as America/New_York."
+                    ))
+                })
+            })
+            .transpose()?;
+        let (store, session) = self.session()?;
+        store.set_clinic_settings(
+            &session,
+            &ClinicChange {
+                name: filled(&input.name),
+                timezone,
+            },
+        )?;
+        self.clinic_settings()
+    }
+
     pub fn users(&mut self) -> Result<Vec<User>> {
         let (store, session) = self.session()?;
         Ok(store.list_users(&session)?)

@@ -6,7 +6,7 @@
 use crate::desk::Desk;
 use crate::error::DeskError;
 use crate::Result;
-use clinicdesk_billing::{Aging, BillingError, Denial, Problem};
+use clinicdesk_billing::{follow_up, Aging, BillingError, Denial, Problem};
 use clinicdesk_clearinghouse::Client;
 use clinicdesk_domain::money::dollars;
 use clinicdesk_domain::Permission;
@@ -24,6 +24,18 @@ pub struct BillingOverview {
     pub codes_loaded: i64,
     /// The SFTP drops this computer picks up 999s, 277CAs and 835s from.
     pub replies: Vec<ReplyDrop>,
+    /// The automatic claim-status follow-up on this computer.
+    pub follow_up: FollowUpView,
+}
+
+/// How sent claims are followed up here: the rule, the last run, and how
+/// many claims the next run will ask about.
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowUpView {
+    pub first_ask_after_days: i64,
+    pub ask_again_after_days: i64,
+    pub last: Option<clinicdesk_store::claim_follow_up::FollowUpRun>,
+    pub due: usize,
 }
 
 /// One SFTP drop: how its last pick-up here went, and when the next is.
@@ -169,6 +181,14 @@ impl Desk {
             fees: store.fees(&session)?,
             codes_loaded: store.icd10cm_count()?,
             replies: reply_drops(store, now)?,
+            follow_up: FollowUpView {
+                first_ask_after_days: follow_up::FIRST_ASK_AFTER_DAYS,
+                ask_again_after_days: follow_up::ASK_AGAIN_AFTER_DAYS,
+                last: store.claim_follow_up()?,
+                due: follow_up::follow_ups_due(store, &session, now)
+                    .map_err(billing_error)?
+                    .len(),
+            },
         })
     }
 

@@ -7,7 +7,8 @@
 //! same PayloadID; one that cannot succeed as things are (settings,
 //! password, an unreadable answer) is marked failed with what to fix.
 //! Every few minutes it also picks up the 999s, 277CAs and 835s waiting in
-//! the SFTP drops and applies them.
+//! the SFTP drops and applies them, and every hour it asks payers about
+//! sent claims left unanswered too long (`clinicdesk_billing::follow_up`).
 
 use crate::desk::SharedUnlock;
 use clinicdesk_billing::send::{core_client, retry_delay, transient};
@@ -171,7 +172,15 @@ fn drain(
     }
     let asked = bell.take_pick_up();
     let pickups = clinicdesk_billing::receive::pick_up_due(store, keychain, asked, |_| changed())?;
-    Ok(checks + batches + pickups)
+    if bell.stopped() {
+        return Ok(checks + batches + pickups);
+    }
+    let followed = clinicdesk_billing::follow_up::follow_up_due(store, keychain, runtime)?;
+    let asked = followed.map_or(0, |r| r.answered.len() + r.failed.len());
+    if asked > 0 {
+        changed();
+    }
+    Ok(checks + batches + pickups + asked)
 }
 
 /// Sends every due eligibility check, one at a time.

@@ -189,7 +189,12 @@ impl Desk {
             .unwrap_or_default();
         AppStatus {
             phase,
-            clinic_name: self.clinic_name.clone(),
+            // Read afresh: another desktop may have renamed the clinic.
+            clinic_name: self
+                .store
+                .as_ref()
+                .and_then(|s| s.clinic_name().ok())
+                .or_else(|| self.clinic_name.clone()),
             clinic_timezone: self.store.as_ref().map(|s| s.zone().name().to_string()),
             data_dir: self.dir.display().to_string(),
             version: self.version.clone(),

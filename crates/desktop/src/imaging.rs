@@ -7,7 +7,7 @@ use crate::error::DeskError;
 use crate::Result;
 use clinicdesk_domain::Permission;
 use clinicdesk_store::imaging::{LinkState, StudyDetail, StudyFilter, StudySummary};
-use clinicdesk_store::{Annotation, NewAnnotation, Session};
+use clinicdesk_store::{Annotation, AnnotationEdit, NewAnnotation, Session};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -96,6 +96,11 @@ impl Desk {
     pub fn add_annotation(&mut self, input: &NewAnnotation) -> Result<Annotation> {
         let (store, session) = self.session()?;
         Ok(store.add_annotation(&session, input)?)
+    }
+
+    pub fn edit_annotation(&mut self, input: &AnnotationEdit) -> Result<Annotation> {
+        let (store, session) = self.session()?;
+        Ok(store.edit_annotation(&session, input)?)
     }
 
     pub fn remove_annotation(&mut self, input: &AnnotationRef) -> Result<()> {

@@ -329,6 +329,15 @@ pub struct NewUserInput {
     pub provider_id: Option<String>,
 }
 
+/// The clinic's new name, time zone (IANA name) or both; blank is unchanged.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ClinicSettingsInput {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct UserActiveInput {
     pub user_id: String,

@@ -25,9 +25,11 @@ mod updates;
 mod viewer;
 mod views;
 
+pub use admin::ClinicSettingsView;
 pub use billing::{
     BillingFileInput, BillingOverview, ClaimIdsInput, ClaimInput, ClaimView, CodeMatch,
-    CodeSearchInput, FeeInput, ReplyDrop, StatusAnswers, StatusQuestions, SubmitReport,
+    CodeSearchInput, FeeInput, FollowUpView, ReplyDrop, StatusAnswers, StatusQuestions,
+    SubmitReport,
 };
 pub use clearinghouse_worker::{drain_eligibility, Bell, ClearinghouseWorker};
 pub use clock::{Clock, ManualClock, SystemClock};

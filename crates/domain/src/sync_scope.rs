@@ -8,6 +8,11 @@ use crate::access::{Permission, Role};
 /// The tables whose rows travel through sync, with the permission needed to
 /// receive them and the one needed to send changes to them.
 pub const SYNCED_TABLES: &[(&str, Permission, Permission)] = &[
+    (
+        "clinic_settings",
+        Permission::AppointmentRead,
+        Permission::StoreAdmin,
+    ),
     ("users", Permission::AppointmentRead, Permission::UserManage),
     (
         "preferences",

@@ -875,14 +875,24 @@ impl Store {
         if !matches!(claim.status.as_str(), "submitted" | "accepted") {
             return Ok(claim);
         }
-        self.record_payer_answer(
+        let updated = self.record_payer_answer(
             session,
             &claim,
             status,
             detail,
             payer_claim_number,
             ("status", "277"),
-        )
+        )?;
+        // So the automatic follow-up waits before asking again.
+        self.write(session, |tx| {
+            let at = tx.now();
+            crate::claim_follow_up::note_asked(
+                tx.conn(),
+                claim_id,
+                crate::claim_follow_up::StatusAsked { at, answered: true },
+            )
+        })?;
+        Ok(updated)
     }
 
     /// Posts one claim payment of an 835. Posting the same payment twice

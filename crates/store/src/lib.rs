@@ -28,8 +28,10 @@ pub use write::Tx;
 
 pub mod booking;
 pub mod changes;
+pub mod claim_follow_up;
 pub mod claim_outbox;
 pub mod claims;
+pub mod clinic;
 pub mod dictations;
 pub mod eligibility;
 pub mod encounters;
@@ -75,5 +77,5 @@ pub use schedule::{
     TemplateInput,
 };
 pub use sync_state::{SyncProgress, SyncSettings};
-pub use viewing::{Annotation, AnnotationKind, NewAnnotation, SeriesAccess};
+pub use viewing::{Annotation, AnnotationEdit, AnnotationKind, NewAnnotation, SeriesAccess};
 pub use views::{CalendarView, DayView, FlowRow, ProviderDay};

@@ -320,7 +320,13 @@ fn apply_one(
     tx.conn()
         .prepare_cached("SAVEPOINT merge_one")?
         .execute([])?;
-    match write_change(tx, c, report) {
+    let written = write_change(tx, c, report).and_then(|()| {
+        if c.table == crate::clinic::TABLE {
+            crate::clinic::check_merged(tx.conn()).map_err(crate::error::StoreError::Invalid)?;
+        }
+        Ok(())
+    });
+    match written {
         Ok(()) => {
             record(tx, c)?;
             tx.conn().prepare_cached("RELEASE merge_one")?.execute([])?;
@@ -332,12 +338,16 @@ fn apply_one(
             }
             Ok(())
         }
-        Err(crate::error::StoreError::Sqlite(e)) => {
+        Err(e @ (crate::error::StoreError::Sqlite(_) | crate::error::StoreError::Invalid(_))) => {
             tx.conn()
                 .execute_batch("ROLLBACK TO merge_one; RELEASE merge_one")?;
             // Kept in the change log as well, so it is known and not retried.
             record(tx, c)?;
-            refuse(tx, c, &e.to_string(), report)
+            let reason = match e {
+                crate::error::StoreError::Sqlite(e) => e.to_string(),
+                e => e.to_string(),
+            };
+            refuse(tx, c, &reason, report)
         }
         Err(e) => Err(e),
     }

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_imaging_annotations.sql"),
     migration!(10, "0010_claim_outbox.sql"),
     migration!(11, "0011_duplicate_mrn_conflicts.sql"),
+    migration!(12, "0012_clinic_settings.sql"),
 ];
 
 pub fn latest() -> i64 {

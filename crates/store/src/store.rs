@@ -56,14 +56,18 @@ impl Store {
             ));
         }
         crate::users::check_password(&clinic.admin.password)?;
-        let (store, admin) = Store::build(
+        let (mut store, admin) = Store::build(
             dir,
             &clinic.name,
             clinic.timezone,
             &clinic.key,
             Some(&clinic.admin),
         )?;
-        Ok((store, admin.expect("an administrator was asked for")))
+        let admin = admin.expect("an administrator was asked for");
+        // The founding desktop's name and zone are the clinic's: logged, so
+        // they reach every desktop that joins.
+        store.publish_clinic_settings(&admin)?;
+        Ok((store, admin))
     }
 
     /// Creates the store of a desktop joining a clinic that already runs
@@ -117,8 +121,6 @@ impl Store {
             let tx = conn.transaction()?;
             for (k, v) in [
                 ("device_id", device_id.as_str()),
-                ("clinic_name", name.as_str()),
-                ("timezone", timezone.name()),
                 ("store_id", cfg.store_id.as_str()),
             ] {
                 tx.execute(
@@ -126,6 +128,9 @@ impl Store {
                     (k, v),
                 )?;
             }
+            // Not in the change log: a joining desktop's name and zone only
+            // stand in until the clinic's own arrive from the server.
+            crate::clinic::insert_settings(&tx, &name, timezone)?;
             tx.commit()?;
             let mut store = Store {
                 conn,
@@ -211,7 +216,7 @@ impl Store {
             })
         };
         let device_id = meta(&conn, "device_id")?;
-        let zone = ClinicZone::parse(&meta(&conn, "timezone")?)?;
+        let zone = crate::clinic::read_zone(&conn)?;
         let last: Option<String> = conn
             .query_row("SELECT value FROM store_meta WHERE key = 'hlc'", [], |r| {
                 r.get(0)
@@ -236,8 +241,10 @@ impl Store {
         &self.device_id
     }
 
+    /// The clinic's time zone. Read afresh, since a merge on another
+    /// connection (the app's sync worker) may have changed it.
     pub fn zone(&self) -> ClinicZone {
-        self.zone
+        crate::clinic::read_zone(&self.conn).unwrap_or(self.zone)
     }
 
     pub fn key_source(&self) -> KeySource {
@@ -246,14 +253,6 @@ impl Store {
 
     pub fn schema_version(&self) -> Result<i64> {
         migrate::current(&self.conn)
-    }
-
-    pub fn clinic_name(&self) -> Result<String> {
-        Ok(self.conn.query_row(
-            "SELECT value FROM store_meta WHERE key = 'clinic_name'",
-            [],
-            |r| r.get(0),
-        )?)
     }
 
     /// `PRAGMA integrity_check` plus SQLCipher's page authentication check.
@@ -416,9 +415,10 @@ impl Store {
         migrate::migrate_to(&mut conn, migrate::latest())?;
         let device_id = uuid::Uuid::now_v7().to_string();
         conn.execute(
-            "INSERT INTO store_meta (key, value) VALUES ('device_id', ?1), ('clinic_name', ?2), ('timezone', ?3)",
-            (&device_id, &clinic.name, clinic.timezone.name()),
+            "INSERT INTO store_meta (key, value) VALUES ('device_id', ?1)",
+            [&device_id],
         )?;
+        crate::clinic::insert_settings(&conn, &clinic.name, clinic.timezone)?;
         let mut store = Store {
             conn,
             dir: dir.to_path_buf(),
@@ -487,6 +487,12 @@ mod tests {
                     )
                     .unwrap();
                 }
+                if (1..12).contains(&start) {
+                    conn.execute_batch(
+                        "INSERT INTO store_meta (key, value) VALUES ('clinic_name', 'Harbour'), ('timezone', 'America/Chicago')",
+                    )
+                    .unwrap();
+                }
             }
             let mut conn = open_connection(&db, &key, false).unwrap();
             assert_eq!(
@@ -506,6 +512,23 @@ mod tests {
                     )
                     .unwrap();
                 assert_eq!(name, "Lovelace", "from schema {start}");
+            }
+            if (1..12).contains(&start) {
+                // Schema 12 moves the clinic's name and zone into a synced record.
+                let settings: (String, String) = conn
+                    .query_row("SELECT name, timezone FROM clinic_settings", [], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .unwrap();
+                assert_eq!(settings, ("Harbour".into(), "America/Chicago".into()));
+                let left: i64 = conn
+                    .query_row(
+                        "SELECT count(*) FROM store_meta WHERE key IN ('clinic_name', 'timezone')",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert_eq!(left, 0, "from schema {start}");
             }
         }
     }

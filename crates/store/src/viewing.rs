@@ -136,6 +136,17 @@ pub struct Annotation {
     pub created_at: i64,
 }
 
+/// A change to a saved annotation: its points moved, its label rewritten,
+/// or both. Its kind and image stay.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnnotationEdit {
+    pub id: String,
+    #[serde(default)]
+    pub points: Option<Vec<[f64; 2]>>,
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
 /// Where an instance sits: its series, study, size and patient.
 struct Placement {
     series_uid: String,
@@ -231,6 +242,13 @@ fn read_annotation(r: &rusqlite::Row) -> rusqlite::Result<Annotation> {
         created_by_name: r.get(9)?,
         created_at: r.get(10)?,
     })
+}
+
+fn annotation_by_id(conn: &rusqlite::Connection, id: &str) -> Result<Annotation> {
+    conn.prepare_cached(&format!("{ANNOTATION_SQL} WHERE a.id = ?1"))?
+        .query_row([id], read_annotation)
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("annotation", id))
 }
 
 const ANNOTATION_SQL: &str =
@@ -366,10 +384,66 @@ impl Store {
             }
             tx.audit(entry)
         })?;
-        self.conn()
-            .prepare_cached(&format!("{ANNOTATION_SQL} WHERE a.id = ?1"))?
-            .query_row([&id], read_annotation)
-            .map_err(Into::into)
+        annotation_by_id(self.conn(), &id)
+    }
+
+    /// Moves an annotation's points or rewrites its label; only its author
+    /// may. Checked like a new one; the change syncs.
+    pub fn edit_annotation(
+        &mut self,
+        session: &Session,
+        edit: &AnnotationEdit,
+    ) -> Result<Annotation> {
+        session.require(Permission::ImagingAnnotate)?;
+        let before = annotation_by_id(self.conn(), &edit.id)?;
+        if before.created_by != session.user_id {
+            return Err(StoreError::Forbidden(
+                "only the person who drew an annotation can change it".into(),
+            ));
+        }
+        let after = NewAnnotation {
+            sop_instance_uid: before.sop_instance_uid.clone(),
+            frame: before.frame,
+            kind: before.kind,
+            points: edit.points.clone().unwrap_or_else(|| before.points.clone()),
+            label: edit
+                .label
+                .as_deref()
+                .map_or_else(|| before.label.clone(), |l| l.trim().to_string()),
+        };
+        let at = placement(self.conn(), &before.sop_instance_uid)?;
+        check(&after, &at).map_err(StoreError::Invalid)?;
+        let mut fields = Vec::new();
+        let mut what = Vec::new();
+        if after.points != before.points {
+            let points = serde_json::to_string(&after.points)
+                .map_err(|e| StoreError::Invalid(format!("the points cannot be saved: {e}")))?;
+            fields.push(("points", text(points)));
+            what.push("moved");
+        }
+        if after.label != before.label {
+            fields.push(("label", text(&after.label)));
+            what.push("relabelled");
+        }
+        if fields.is_empty() {
+            return Ok(before);
+        }
+        self.write(session, |tx| {
+            tx.update("imaging_annotations", &edit.id, fields)?;
+            let mut entry = Entry::new("imaging", "edit-annotation")
+                .record(&edit.id)
+                .detail(format!(
+                    "{} {} on instance {}",
+                    before.kind.as_str(),
+                    what.join(" and "),
+                    before.sop_instance_uid
+                ));
+            if let Some(p) = &at.patient_id {
+                entry = entry.patient(p);
+            }
+            tx.audit(entry)
+        })?;
+        annotation_by_id(self.conn(), &edit.id)
     }
 
     /// Removes an annotation; only its author may. The removal syncs.

@@ -51,6 +51,8 @@ impl Store {
         if let Some(last) = persisted.and_then(|s| s.parse::<Hlc>().ok()) {
             clock.catch_up(&last);
         }
+        // Under the write lock: the zone a merge elsewhere may have changed.
+        *zone = crate::clinic::read_zone(&tx).unwrap_or(*zone);
         let mut t = Tx {
             tx,
             session,

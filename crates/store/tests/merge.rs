@@ -475,3 +475,82 @@ fn stamps_keep_increasing_across_connections_to_one_store() {
         Some("555-0100")
     );
 }
+
+/// A joining desktop shows the clinic's own name and time zone once it has
+/// merged, and follows an administrator's later change; a change naming a
+/// time zone this desktop does not know is refused and changes nothing.
+#[test]
+fn the_clinic_name_and_time_zone_follow_the_clinic() {
+    use clinicdesk_store::clinic::ClinicChange;
+    let mut c = clinic();
+    let dir = tempfile::tempdir().unwrap();
+    let utc = clinicdesk_domain::ClinicZone::parse("UTC").unwrap();
+    let key = KeySetup::Keychain(clinicdesk_keys::Keychain::default());
+    let mut b = Store::create_joining(dir.path(), "Somewhere", utc, &key).unwrap();
+    assert_eq!(b.clinic_name().unwrap(), "Somewhere");
+
+    let report = b.apply_remote(&served(&c.store)).unwrap();
+    assert_eq!(report.refused, 0, "{:?}", b.sync_refusals().unwrap());
+    assert_eq!(
+        b.clinic_settings().unwrap(),
+        c.store.clinic_settings().unwrap()
+    );
+    assert_eq!(b.zone(), c.store.zone());
+
+    let tokyo = clinicdesk_domain::ClinicZone::parse("Asia/Tokyo").unwrap();
+    let desk_may_not = c.store.set_clinic_settings(
+        &c.desk,
+        &ClinicChange {
+            name: Some("Elsewhere".into()),
+            timezone: None,
+        },
+    );
+    assert!(
+        matches!(desk_may_not, Err(StoreError::Denied { .. })),
+        "{desk_may_not:?}"
+    );
+    let renamed = c
+        .store
+        .set_clinic_settings(
+            &c.admin,
+            &ClinicChange {
+                name: Some("Harbour Health".into()),
+                timezone: Some(tokyo),
+            },
+        )
+        .unwrap();
+    assert_eq!(renamed.timezone, "Asia/Tokyo");
+    assert_eq!(c.store.zone(), tokyo);
+    b.apply_remote(&served(&c.store)).unwrap();
+    assert_eq!(b.clinic_name().unwrap(), "Harbour Health");
+    assert_eq!(b.zone(), tokyo);
+
+    let mut fields = serde_json::Map::new();
+    fields.insert("timezone".into(), "Mars/Olympus_Mons".into());
+    let forged = ServedChange {
+        cursor: 1_000_000,
+        change: clinicdesk_sync_proto::ChangeEntry {
+            change_id: uuid::Uuid::now_v7().to_string(),
+            hlc: format!("{:015}-000000-other-desk", 4_000_000_000_000u64),
+            device_id: "other-desk".into(),
+            user_id: None,
+            table: "clinic_settings".into(),
+            record_id: "clinic".into(),
+            op: Op::Update,
+            fields,
+        },
+    };
+    let report = b.apply_remote(&[forged]).unwrap();
+    assert_eq!(report.refused, 1);
+    assert!(
+        b.sync_refusals().unwrap()[0]
+            .reason
+            .contains("Mars/Olympus_Mons"),
+        "{:?}",
+        b.sync_refusals().unwrap()
+    );
+    assert_eq!(b.zone(), tokyo);
+    drop(b);
+    let reopened = Store::open(dir.path(), &Unlock::default()).unwrap();
+    assert_eq!(reopened.zone(), tokyo);
+}

@@ -149,6 +149,78 @@ fn annotations_are_checked_saved_and_removed_only_by_their_author() {
 }
 
 #[test]
+fn annotations_are_moved_and_relabelled_only_by_their_author_and_the_change_syncs() {
+    let zone = daytime_zone();
+    let (_a_dir, mut a, a_admin) = another_desktop(zone, "admin-a");
+    let (_b_dir, mut b, b_admin) = another_desktop(zone, "admin-b");
+    let doctor = user(&mut a, &a_admin, "drhale", Role::Physician, None);
+    let other = user(&mut a, &a_admin, "drwu", Role::Physician, None);
+    import(&mut a, &doctor);
+    let saved = a
+        .add_annotation(&doctor, &distance(&format!("{SERIES}.2")))
+        .unwrap();
+    let moved = AnnotationEdit {
+        id: saved.id.clone(),
+        points: Some(vec![[20.0, 30.0], [120.5, 30.0]]),
+        label: None,
+    };
+
+    let e = a.edit_annotation(&other, &moved).unwrap_err();
+    assert!(e.to_string().contains("only the person who drew"), "{e}");
+    let mut outside = moved.clone();
+    outside.points = Some(vec![[20.0, 30.0], [900.0, 30.0]]);
+    let e = a.edit_annotation(&doctor, &outside).unwrap_err();
+    assert!(e.to_string().contains("outside the image"), "{e}");
+    let mut three = moved.clone();
+    three.points = Some(vec![[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]);
+    let e = a.edit_annotation(&doctor, &three).unwrap_err();
+    assert!(e.to_string().contains("not 3"), "{e}");
+    let e = a
+        .edit_annotation(
+            &doctor,
+            &AnnotationEdit {
+                id: "no-such".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e}");
+
+    let after = a.edit_annotation(&doctor, &moved).unwrap();
+    assert_eq!(after.points, vec![[20.0, 30.0], [120.5, 30.0]]);
+    assert_eq!(after.label, "lesion", "the label stays");
+    let relabelled = a
+        .edit_annotation(
+            &doctor,
+            &AnnotationEdit {
+                id: saved.id.clone(),
+                points: None,
+                label: Some("  lesion, smaller  ".into()),
+            },
+        )
+        .unwrap();
+    assert_eq!(relabelled.label, "lesion, smaller");
+    assert_eq!(relabelled.points, after.points, "the points stay");
+    assert_eq!(
+        (relabelled.id, relabelled.created_at),
+        (saved.id.clone(), saved.created_at)
+    );
+    let edits = actions(&mut a, &a_admin, "edit-annotation");
+    assert_eq!(edits.len(), 2);
+    assert!(
+        edits.iter().any(|e| e.detail.starts_with("distance moved")),
+        "{edits:?}"
+    );
+
+    b.apply_remote(&served(&a)).unwrap();
+    let reader = user(&mut b, &b_admin, "drlee", Role::Physician, None);
+    let seen = b.annotations(&reader, STUDY).unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].points, vec![[20.0, 30.0], [120.5, 30.0]]);
+    assert_eq!(seen[0].label, "lesion, smaller");
+}
+
+#[test]
 fn annotations_travel_to_other_desktops_by_uid_and_so_do_removals() {
     let zone = daytime_zone();
     let (_a_dir, mut a, a_admin) = another_desktop(zone, "admin-a");

@@ -198,9 +198,12 @@ export interface SftpPickup {
   connection: string; at: number; applied: [string, string][]; failed: [string, string][]; error: string | null;
 }
 export interface ReplyDrop { connection: string; last: SftpPickup | null; next_at: number }
+export interface FollowUpRun { at: number; answered: [string, string][]; failed: [string, string][] }
+/** Sent claims asked about by themselves: first after `first_ask_after_days`, then weekly. */
+export interface FollowUpView { first_ask_after_days: number; ask_again_after_days: number; last: FollowUpRun | null; due: number }
 export interface BillingOverview {
   to_bill: UnbilledVisit[]; claims: ClaimRow[]; denials: Denial[]; aging: Aging; fees: Fee[]; codes_loaded: number;
-  replies: ReplyDrop[];
+  replies: ReplyDrop[]; follow_up: FollowUpView;
 }
 export interface Problem { field: string; message: string }
 export interface ClaimView { claim: Claim; problems: Problem[] }
@@ -327,6 +330,13 @@ export interface UpdateState {
 export interface UpdateSettings {
   /** The administrator's update address on this desktop (else the built-in one). */
   source: string | null;
+  can_change: boolean;
+}
+export interface ClinicSettings {
+  name: string;
+  /** IANA name, such as America/New_York. */
+  timezone: string;
+  /** Administrators may change them. */
   can_change: boolean;
 }
 export interface UpdateProgress { downloaded: number; total: number | null }
@@ -496,6 +506,9 @@ export const api = {
   annotations: (study_uid: string) => call<Annotation[]>('annotations', { input: { study_uid } }),
   confirmStudy: (study_uid: string, mrn: string) => call<StudySummary>('confirm_study', { input: { study_uid, mrn } }),
   addAnnotation: (input: NewAnnotation) => call<Annotation>('add_annotation', { input }),
+  /** Moves an annotation's points, rewrites its label, or both (its author only). */
+  editAnnotation: (input: { id: string; points?: [number, number][]; label?: string }) =>
+    call<Annotation>('edit_annotation', { input }),
   removeAnnotation: (id: string) => call<void>('remove_annotation', { input: { id } }),
   /** Opens a series for viewing (audited once); returns its images in stacking order. */
   openSeries: (series_uid: string) => call<string[]>('open_series', { input: { series_uid } }),
@@ -537,4 +550,7 @@ export const api = {
   restartApp: () => call<void>('restart_app'),
   updateSettings: () => call<UpdateSettings>('update_settings'),
   setUpdateSource: (url: string | null) => call<UpdateSettings>('set_update_source', { input: { url } }),
+  clinicSettings: () => call<ClinicSettings>('clinic_settings'),
+  setClinicSettings: (input: { name: string | null; timezone: string | null }) =>
+    call<ClinicSettings>('set_clinic_settings', { input }),
 };

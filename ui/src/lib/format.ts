@@ -146,3 +146,12 @@ export const roleLabels: Record<Role, string> = {
 export function patientName(p: { given_name: string; family_name: string }): string {
   return `${p.family_name}, ${p.given_name}`;
 }
+
+/** IANA time zones the web view knows, for a time-zone field's suggestions. */
+export function timeZones(): string[] {
+  try {
+    return (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+  } catch {
+    return [];
+  }
+}

@@ -197,6 +197,30 @@ export function fit(cols: number, rows: number, cw: number, ch: number): View {
 export const toImage = (v: View, sx: number, sy: number): [number, number] => [(sx - v.x) / v.scale, (sy - v.y) / v.scale];
 export const toScreen = (v: View, ix: number, iy: number): [number, number] => [ix * v.scale + v.x, iy * v.scale + v.y];
 
+/** The point of one of `shapes` nearest the screen position (sx, sy),
+ * within `radius` screen pixels: what a drag there would move. */
+export function nearestHandle(
+  shapes: { id: string; points: Point[] }[],
+  v: View,
+  sx: number,
+  sy: number,
+  radius: number,
+): { id: string; index: number } | null {
+  let best: { id: string; index: number } | null = null;
+  let nearest = radius;
+  for (const s of shapes) {
+    for (let index = 0; index < s.points.length; index++) {
+      const [x, y] = toScreen(v, s.points[index][0], s.points[index][1]);
+      const d = Math.hypot(x - sx, y - sy);
+      if (d <= nearest) {
+        nearest = d;
+        best = { id: s.id, index };
+      }
+    }
+  }
+  return best;
+}
+
 /** Zooms by `factor` keeping the image point under (sx, sy) in place. */
 export function zoomAt(v: View, factor: number, sx: number, sy: number): View {
   const scale = Math.min(40, Math.max(0.05, v.scale * factor));

@@ -7,6 +7,8 @@ import type { BillingOverview, ClaimRow } from '../lib/api';
 import { status } from './fixtures';
 import { replyState } from '../lib/claims';
 
+const noFollowUp = { first_ask_after_days: 14, ask_again_after_days: 7, last: null, due: 0 };
+
 const biller = () => status({
   session: { user_id: 'u', username: 'bill', display_name: 'Bea Biller', role: 'biller', provider_id: null },
   home: 'billing',
@@ -36,7 +38,7 @@ test('a visit is coded, the scrubber speaks, and clean drafts are sent', async (
   let overview: BillingOverview = {
     to_bill: [{ encounter_id: 'e1', patient_id: 'p1', patient_name: 'Quill, Ada', provider_name: 'Rowan Hale', service_date: '2026-11-20', reason: 'Cough', payer_name: 'Acme Health' }],
     claims: [], denials: [], fees: [{ id: 'f1', code: '99213', modifier: '', description: 'Office visit', charge_cents: 12500 }],
-    aging: { buckets: [{ label: '0–30 days', claims: 0, cents: 0 }], total_cents: 0 }, codes_loaded: 98147, replies: [],
+    aging: { buckets: [{ label: '0–30 days', claims: 0, cents: 0 }], total_cents: 0 }, codes_loaded: 98147, replies: [], follow_up: noFollowUp,
   };
   const saved: unknown[] = [];
   const sent: unknown[] = [];
@@ -95,7 +97,7 @@ test('a batch that could not go says why and is sent again on request', async ()
     delivery_note: 'No SFTP password for Harbour Drop is stored in the keychain; enter it in the payer settings.',
   });
   let overview: BillingOverview = {
-    to_bill: [], denials: [], fees: [], codes_loaded: 98147, replies: [], claims: [waiting, failed],
+    to_bill: [], denials: [], fees: [], codes_loaded: 98147, replies: [], follow_up: noFollowUp, claims: [waiting, failed],
     aging: { buckets: [{ label: '0–30 days', claims: 2, cents: 25000 }], total_cents: 25000 },
   };
   const resent: unknown[] = [];
@@ -126,7 +128,7 @@ test('a batch that could not go says why and is sent again on request', async ()
 
 test('check status asks the payers about sent claims and shows each answer', async () => {
   let overview: BillingOverview = {
-    to_bill: [], denials: [], fees: [], codes_loaded: 98147, replies: [],
+    to_bill: [], denials: [], fees: [], codes_loaded: 98147, replies: [], follow_up: noFollowUp,
     claims: [claimRow({ status: 'submitted', status_detail: 'sent in batch 1' }), claimRow({ id: 'c2', status: 'paid' })],
     aging: { buckets: [{ label: '0–30 days', claims: 1, cents: 12500 }], total_cents: 12500 },
   };
@@ -144,6 +146,7 @@ test('check status asks the payers about sent claims and shows each answer', asy
   await waitFor(() => expect(screen.getByTestId('billing-tab-claims')).toBeTruthy());
   await fireEvent.click(screen.getByTestId('billing-tab-claims'));
   await waitFor(() => expect(screen.getAllByTestId('claim-row')).toHaveLength(2));
+  expect(screen.getByTestId('follow-up-state').textContent).toContain('Not asked yet on this computer.');
   await fireEvent.click(screen.getByTestId('claims-check-status'));
   await waitFor(() => expect(screen.getByTestId('billing-note').textContent).toContain('The claim has been paid'));
   expect(asked).toEqual([{ ids: [] }]);
@@ -152,7 +155,7 @@ test('check status asks the payers about sent claims and shows each answer', asy
 
 test('check status is off while no claim waits for an answer', async () => {
   const overview: BillingOverview = {
-    to_bill: [], denials: [], fees: [], codes_loaded: 98147, replies: [], claims: [claimRow()],
+    to_bill: [], denials: [], fees: [], codes_loaded: 98147, replies: [], follow_up: noFollowUp, claims: [claimRow()],
     aging: { buckets: [{ label: '0–30 days', claims: 0, cents: 0 }], total_cents: 0 },
   };
   mockIPC((cmd) => (cmd === 'billing_overview' ? overview : undefined));
@@ -166,7 +169,7 @@ test('check status is off while no claim waits for an answer', async () => {
 test('replies picked up from the SFTP drop show per drop, with files left and why, and can be looked for now', async () => {
   const at = Math.floor(Date.now() / 1000) - 60;
   let overview: BillingOverview = {
-    to_bill: [], denials: [], fees: [], codes_loaded: 98147, claims: [claimRow({ status: 'submitted' })],
+    to_bill: [], denials: [], fees: [], codes_loaded: 98147, follow_up: noFollowUp, claims: [claimRow({ status: 'submitted' })],
     aging: { buckets: [], total_cents: 0 },
     replies: [
       {
@@ -213,10 +216,35 @@ test('a look that found nothing new says so', () => {
 test('without an SFTP drop there is no replies panel', async () => {
   mockIPC((cmd) => {
     if (cmd === 'billing_overview') {
-      return { to_bill: [], denials: [], fees: [], codes_loaded: 98147, claims: [], aging: { buckets: [], total_cents: 0 }, replies: [] };
+      return { to_bill: [], denials: [], fees: [], codes_loaded: 98147, claims: [], aging: { buckets: [], total_cents: 0 }, replies: [], follow_up: noFollowUp };
     }
   });
   render(Billing);
   await fireEvent.click(await screen.findByTestId('billing-tab-claims'));
   expect(screen.queryByTestId('replies')).toBeNull();
+});
+
+test('the automatic follow-up says its rule, its last round and what could not be asked', async () => {
+  const overview: BillingOverview = {
+    to_bill: [], denials: [], fees: [], codes_loaded: 98147, replies: [],
+    claims: [claimRow({ status: 'submitted' }), claimRow({ id: 'c2', status: 'accepted' })],
+    aging: { buckets: [{ label: '31–60 days', claims: 2, cents: 25000 }], total_cents: 25000 },
+    follow_up: {
+      first_ask_after_days: 14, ask_again_after_days: 7, due: 1,
+      last: {
+        at: 1_790_000_000,
+        answered: [['c1', 'accepted · Pending: in process.']],
+        failed: [['c2', 'Harbour Drop delivers by SFTP drop, which answers no status questions; ask the payer']],
+      },
+    },
+  };
+  mockIPC((cmd) => (cmd === 'billing_overview' ? overview : undefined));
+  render(Billing);
+  await waitFor(() => expect(screen.getByTestId('billing-tab-claims')).toBeTruthy());
+  await fireEvent.click(screen.getByTestId('billing-tab-claims'));
+  const panel = await screen.findByTestId('follow-up');
+  expect(panel.textContent).toContain('14 days after it went out');
+  expect(screen.getByTestId('follow-up-state').textContent).toContain('1 answered, 1 could not be asked');
+  expect(screen.getByTestId('follow-up-state').textContent).toContain('1 claim is due');
+  expect(panel.textContent).toContain('answers no status questions');
 });

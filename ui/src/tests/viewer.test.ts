@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  angle, buildLut, distance, dragWindow, fit, FrameCache, parseFrame, renderFrame, roi, toImage, toScreen, valueAt, voi, zoomAt,
+  angle, buildLut, distance, dragWindow, fit, FrameCache, nearestHandle, parseFrame, renderFrame, roi, toImage, toScreen, valueAt, voi, zoomAt,
   type Frame, type FrameHeader,
 } from '../lib/viewer';
 import { importProgress, importSummary, personName } from '../lib/imaging';
@@ -127,6 +127,26 @@ describe('view', () => {
     expect(toScreen(v, ix, iy)).toEqual([300, 400]);
     const z = zoomAt(v, 2, 300, 400);
     expect(toImage(z, 300, 400)).toEqual([ix, iy]);
+  });
+});
+
+describe('moving annotations', () => {
+  const view = { x: 10, y: 20, scale: 2 };
+  const shapes = [
+    { id: 'a', points: [[0, 0], [50, 0]] as [number, number][] },
+    { id: 'b', points: [[52, 1], [100, 100]] as [number, number][] },
+  ];
+
+  it('grabs the nearest point within reach, on screen', () => {
+    // (50, 0) is at screen (110, 20); (52, 1) at (114, 22).
+    expect(nearestHandle(shapes, view, 111, 20, 8)).toEqual({ id: 'a', index: 1 });
+    expect(nearestHandle(shapes, view, 114, 23, 8)).toEqual({ id: 'b', index: 0 });
+    expect(nearestHandle(shapes, view, 10, 20, 8)).toEqual({ id: 'a', index: 0 });
+  });
+
+  it('grabs nothing out of reach', () => {
+    expect(nearestHandle(shapes, view, 60, 60, 8)).toBeNull();
+    expect(nearestHandle([], view, 10, 20, 8)).toBeNull();
   });
 });
 

@@ -112,6 +112,9 @@ pub enum ClaimCmd {
     },
     /// Denied and rejected claims with their reasons
     Denials,
+    /// Ask about every sent claim due for a follow-up (open 14 days after
+    /// sending, then weekly), as the app does every hour by itself
+    FollowUp,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -439,6 +442,7 @@ pub fn claim(ctx: &mut Ctx, cmd: ClaimCmd) -> Result<()> {
             })
         }
         ClaimCmd::Status { id, all } => claim_status(ctx, id, all),
+        ClaimCmd::FollowUp => follow_up(ctx),
         ClaimCmd::Denials => {
             let d = clinicdesk_billing::denials(&ctx.store, &ctx.session)?;
             ctx.out.show(&d, |d| {
@@ -566,6 +570,37 @@ fn fetch(ctx: &mut Ctx, only: Option<String>) -> Result<()> {
         return Err(CliError::failed(format!(
             "{failed} connection{} had files or errors to look at",
             if failed == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}
+
+fn follow_up(ctx: &mut Ctx) -> Result<()> {
+    ctx.session
+        .require(clinicdesk_domain::Permission::Billing)?;
+    let runtime = runtime()?;
+    let now = clinicdesk_store::write::now_seconds();
+    let run = clinicdesk_billing::follow_up::follow_up_now(
+        &mut ctx.store,
+        &Keychain::default(),
+        &runtime,
+        now,
+    )?;
+    ctx.out.show(&run, |run| {
+        let mut text = format!("{}\n", run.summary());
+        for (id, words) in &run.answered {
+            text.push_str(&format!("claim {id}: {words}\n"));
+        }
+        for (id, why) in &run.failed {
+            text.push_str(&format!("claim {id}: not asked · {why}\n"));
+        }
+        text
+    })?;
+    if !run.failed.is_empty() {
+        return Err(CliError::failed(format!(
+            "{} claim{} could not be asked about",
+            run.failed.len(),
+            if run.failed.len() == 1 { "" } else { "s" }
         )));
     }
     Ok(())

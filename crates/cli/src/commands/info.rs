@@ -1,10 +1,13 @@
-//! `info`: which clinic this is, its time zone and clock, and how it is kept.
+//! `info`: which clinic this is, its time zone and clock, and how it is
+//! kept; `clinic set`: renaming it or changing its time zone.
 
 use crate::commands::init::key_source_text;
 use crate::context::Ctx;
 use crate::error::Result;
 use crate::output::fields;
 use chrono::Datelike;
+use clinicdesk_domain::ClinicZone;
+use clinicdesk_store::clinic::ClinicChange;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -58,4 +61,34 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
             ),
         ])
     })
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ClinicCmd {
+    /// Rename the clinic or move it to another time zone (administrators);
+    /// every desktop of the clinic follows once it syncs
+    Set {
+        /// The clinic's new name
+        #[arg(long)]
+        name: Option<String>,
+        /// The clinic's new time zone, an IANA name such as America/Chicago
+        #[arg(long, value_parser = crate::args::zone)]
+        timezone: Option<ClinicZone>,
+    },
+}
+
+pub fn clinic(ctx: &mut Ctx, cmd: ClinicCmd) -> Result<()> {
+    match cmd {
+        ClinicCmd::Set { name, timezone } => {
+            let s = ctx
+                .store
+                .set_clinic_settings(&ctx.session, &ClinicChange { name, timezone })?;
+            ctx.out.show(&s, |s| {
+                fields(&[
+                    ("clinic", s.name.clone()),
+                    ("time zone", s.timezone.clone()),
+                ])
+            })
+        }
+    }
 }

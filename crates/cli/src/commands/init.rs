@@ -24,10 +24,12 @@ pub struct InitArgs {
 /// How a new store is made, for `init` and `join`.
 #[derive(Debug, clap::Args)]
 pub struct NewStoreArgs {
-    /// The clinic's name, as this computer shows it
+    /// The clinic's name (when joining, shown only until the clinic's own
+    /// arrives from the server)
     #[arg(long, default_value = "ClinicDesk Clinic")]
     pub clinic_name: String,
     /// IANA time zone of the clinic [default: this computer's, else UTC]
+    /// (when joining, used only until the clinic's own arrives)
     #[arg(long, value_name = "IANA")]
     pub timezone: Option<String>,
     /// Keep the store key in a passphrase-protected key file instead of the

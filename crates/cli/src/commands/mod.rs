@@ -37,6 +37,9 @@ pub enum Command {
     Join(join::JoinArgs),
     /// Show the clinic, its time zone and where its key is kept
     Info,
+    /// The clinic's name and time zone, shared by all its desktops
+    #[command(subcommand)]
+    Clinic(info::ClinicCmd),
     /// Users and roles
     #[command(subcommand)]
     User(user::UserCmd),
@@ -138,6 +141,7 @@ pub fn run(g: &Global, cmd: Command) -> Result<()> {
             unreachable!("handled above")
         }
         Command::Info => info::run(ctx),
+        Command::Clinic(c) => info::clinic(ctx, c),
         Command::User(c) => user::run(ctx, c),
         Command::Provider(c) => directory::provider(ctx, c),
         Command::Location(c) => directory::location(ctx, c),
