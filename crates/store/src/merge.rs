@@ -369,7 +369,9 @@ fn record(tx: &Tx, c: &ChangeEntry) -> Result<()> {
             c.table,
             c.record_id,
             c.op.as_str(),
-            serde_json::Value::Object(c.fields.clone()).to_string()
+            serde_json::to_string(&c.fields).map_err(|e| {
+                crate::error::StoreError::Invalid(format!("the change's fields: {e}"))
+            })?
         ])?;
     Ok(())
 }

@@ -101,7 +101,7 @@ impl ChangeEntry {
         if self.op == Op::Delete && !self.fields.is_empty() {
             return Err(format!("{}: a deletion carries no fields", who()));
         }
-        let size = serde_json::to_vec(&self.fields).map_or(usize::MAX, |v| v.len());
+        let size = json_size(&self.fields);
         if size > MAX_FIELDS_BYTES {
             return Err(format!(
                 "{}: its fields are {size} bytes, more than {MAX_FIELDS_BYTES}",
@@ -110,6 +110,23 @@ impl ChangeEntry {
         }
         Ok(())
     }
+}
+
+/// Bytes of `v` as JSON, counted without keeping them (every pushed and
+/// merged change is measured).
+fn json_size(v: &impl Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut n = Count(0);
+    serde_json::to_writer(&mut n, v).map_or(usize::MAX, |()| n.0)
 }
 
 /// An identifier every store can keep: 1 to 200 bytes, no control characters

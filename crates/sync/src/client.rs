@@ -4,8 +4,8 @@
 
 use crate::{Result, SyncError};
 use clinicdesk_sync_proto::{
-    EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
-    PROTOCOL_HEADER, PROTOCOL_VERSION,
+    EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushResponse, PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
 };
 use reqwest::blocking::{Client as Http, RequestBuilder};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -222,12 +222,15 @@ impl Client {
     }
 
     pub fn push(&self, changes: &[clinicdesk_sync_proto::ChangeEntry]) -> Result<PushResponse> {
+        // A `PushRequest` on the wire, serialized from the borrowed batch.
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            changes: &'a [clinicdesk_sync_proto::ChangeEntry],
+        }
         self.send(
             self.http
                 .post(format!("{}/v1/changes", self.url))
-                .json(&PushRequest {
-                    changes: changes.to_vec(),
-                }),
+                .json(&Body { changes }),
         )
     }
 

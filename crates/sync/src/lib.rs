@@ -13,10 +13,10 @@ use clinicdesk_store::{
     KeySetup, KeySource, MergeReport, Session, Store, StoreError, SyncSettings,
 };
 use clinicdesk_sync_proto::enrollment::{self, Code};
-use clinicdesk_sync_proto::MAX_BATCH;
+use clinicdesk_sync_proto::{ChangeEntry, MAX_BATCH};
 
 /// Changes per pulled page: one transaction each when merged.
-const PULL_PAGE: usize = 2_000;
+const PULL_PAGE: usize = 5_000;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -221,16 +221,20 @@ fn run(store: &mut Store, client: &Client) -> Result<SyncOutcome> {
 }
 
 /// Sends every queued own change, in batches, recording each acknowledgement.
+/// The next batch is read while the server stores the one before; batches
+/// still go one after another, in order.
 pub fn push_all(store: &mut Store, client: &Client) -> Result<SyncOutcome> {
     let mut out = SyncOutcome::default();
-    loop {
-        let pushed_seq = store.sync_progress()?.pushed_seq;
-        let batch = store.outbox(pushed_seq, MAX_BATCH)?;
-        let Some(last) = batch.last().map(|(seq, _)| *seq) else {
-            break;
-        };
-        let changes: Vec<_> = batch.iter().map(|(_, c)| c.clone()).collect();
-        let res = client.push(&changes)?;
+    let mut batch = store.outbox(store.sync_progress()?.pushed_seq, MAX_BATCH)?;
+    while let Some(last) = batch.last().map(|(seq, _)| *seq) {
+        let changes: Vec<ChangeEntry> = batch.into_iter().map(|(_, c)| c).collect();
+        let (sent, following) = std::thread::scope(|s| {
+            let sending = s.spawn(|| client.push(&changes));
+            let following = store.outbox(last, MAX_BATCH);
+            (sending.join(), following)
+        });
+        let res =
+            sent.map_err(|_| SyncError::Invalid("sending the batch failed unexpectedly".into()))??;
         let refused: Vec<_> = res
             .rejected
             .iter()
@@ -245,24 +249,37 @@ pub fn push_all(store: &mut Store, client: &Client) -> Result<SyncOutcome> {
         out.pushed += res.accepted;
         out.duplicates += res.duplicates;
         out.rejected += res.rejected.len();
+        batch = following?;
     }
     Ok(out)
 }
 
-/// Pulls and merges page by page until caught up with the server.
+/// Pulls and merges page by page until caught up with the server. The
+/// next page is fetched while this one merges; pages still merge in order,
+/// and the cursor moves only past merged pages.
 pub fn pull_all(store: &mut Store, client: &Client) -> Result<SyncOutcome> {
     let mut out = SyncOutcome::default();
+    let mut page = client.pull(store.sync_cursor()?, PULL_PAGE)?;
     loop {
-        let after = store.sync_cursor()?;
-        let page = client.pull(after, PULL_PAGE)?;
         out.pulled += page.changes.len();
-        let report = store.apply_remote(&page.changes)?;
-        merge_into(&mut out.merge, &report);
+        let (merged, following) = std::thread::scope(|s| {
+            let fetching = page
+                .more
+                .then(|| s.spawn(|| client.pull(page.next, PULL_PAGE)));
+            let merged = store.apply_remote(&page.changes);
+            (merged, fetching.map(|f| f.join()))
+        });
+        merge_into(&mut out.merge, &merged?);
         // Past changes this device may not read, too.
         store.set_sync_cursor(page.next)?;
         out.cursor = page.next;
-        if !page.more {
-            break;
+        match following {
+            None => break,
+            Some(fetched) => {
+                page = fetched.map_err(|_| {
+                    SyncError::Invalid("fetching the next page failed unexpectedly".into())
+                })??;
+            }
         }
     }
     Ok(out)
