@@ -589,6 +589,24 @@ fn simulator(
     (sim, endpoint)
 }
 
+/// Connects the clinic to a clearinghouse called `name` at `endpoint` (the
+/// simulator's password in the keychain) and prices an office visit;
+/// returns the administrator and the keychain.
+fn connect(c: &mut Clinic, name: &str, endpoint: &str) -> (Session, Keychain) {
+    let keychain = Keychain::default();
+    keychain
+        .save_secret(&format!("clearinghouse/{name}"), "sim-secret")
+        .unwrap();
+    let admin = c.store.login("admin", PASSWORD).unwrap();
+    c.store
+        .set_payer_settings(&admin, clinicdesk_demo::demo_payer_settings(name, endpoint))
+        .unwrap();
+    c.store
+        .set_fee(&c.biller, "99213", None, "Office visit", 12_500)
+        .unwrap();
+    (admin, keychain)
+}
+
 #[test]
 fn claim_status_answers_from_the_simulator_update_the_claims() {
     use clinicdesk_billing::claim_status::{apply_claim_status, awaiting_answer, status_inquiry};
@@ -603,16 +621,7 @@ fn claim_status_answers_from_the_simulator_update_the_claims() {
     let today = morning_zone().today();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (sim, endpoint) = simulator(&runtime);
-    let admin = c.store.login("admin", PASSWORD).unwrap();
-    c.store
-        .set_payer_settings(
-            &admin,
-            clinicdesk_demo::demo_payer_settings("Harbour Hub", &endpoint),
-        )
-        .unwrap();
-    c.store
-        .set_fee(&c.biller, "99213", None, "Office visit", 12_500)
-        .unwrap();
+    connect(&mut c, "Harbour Hub", &endpoint);
 
     let members = [
         "CLAIMPAID01",
@@ -818,24 +827,13 @@ fn batches_wait_in_the_outbox_until_the_clearinghouse_answers() {
     let mut c = clinic(&codes);
     let today = morning_zone().today();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let keychain = Keychain::default();
     let connection = format!("Outbox Hub {}", std::process::id());
-    let password = format!("clearinghouse/{connection}");
-    keychain.save_secret(&password, "sim-secret").unwrap();
     // The clearinghouse is down: nothing listens on its port.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let down = format!("http://{}/core", closed.local_addr().unwrap());
     drop(closed);
-    let admin = c.store.login("admin", PASSWORD).unwrap();
-    c.store
-        .set_payer_settings(
-            &admin,
-            clinicdesk_demo::demo_payer_settings(&connection, &down),
-        )
-        .unwrap();
-    c.store
-        .set_fee(&c.biller, "99213", None, "Office visit", 12_500)
-        .unwrap();
+    let (admin, keychain) = connect(&mut c, &connection, &down);
+    let password = format!("clearinghouse/{connection}");
     let send = |c: &mut Clinic| {
         let mut seen = Vec::new();
         send_due(&mut c.store, &keychain, &runtime, |b, a| {
@@ -1204,21 +1202,8 @@ fn sent_claims_are_followed_up_by_themselves() {
     let today = morning_zone().today();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (_sim, endpoint) = simulator(&runtime);
-    let keychain = Keychain::default();
     let connection = format!("Follow-up Hub {}", std::process::id());
-    keychain
-        .save_secret(&format!("clearinghouse/{connection}"), "sim-secret")
-        .unwrap();
-    let admin = c.store.login("admin", PASSWORD).unwrap();
-    c.store
-        .set_payer_settings(
-            &admin,
-            clinicdesk_demo::demo_payer_settings(&connection, &endpoint),
-        )
-        .unwrap();
-    c.store
-        .set_fee(&c.biller, "99213", None, "Office visit", 12_500)
-        .unwrap();
+    let (admin, keychain) = connect(&mut c, &connection, &endpoint);
     let mut ids = Vec::new();
     for (name, member) in [("Ada", "CLAIMPAID01"), ("Bea", "CLAIMPEND01")] {
         let e = c.visit(name, member, true);

@@ -15,6 +15,25 @@ fn second_desktop(zone: clinicdesk_domain::ClinicZone) -> (tempfile::TempDir, St
     another_desktop(zone, "admin-b")
 }
 
+/// Another desktop's update of one field, stamped later than anything here.
+fn later_update(table: &str, record_id: &str, field: &str, value: &str) -> ServedChange {
+    let mut fields = serde_json::Map::new();
+    fields.insert(field.into(), value.into());
+    ServedChange {
+        cursor: 1_000_000,
+        change: clinicdesk_sync_proto::ChangeEntry {
+            change_id: uuid::Uuid::now_v7().to_string(),
+            hlc: format!("{:015}-000000-other-desk", 4_000_000_000_000u64),
+            device_id: "other-desk".into(),
+            user_id: None,
+            table: table.into(),
+            record_id: record_id.into(),
+            op: Op::Update,
+            fields,
+        },
+    }
+}
+
 fn exchange(a: &mut Store, b: &mut Store) -> (MergeReport, MergeReport) {
     let (from_a, from_b) = (served(a), served(b));
     (
@@ -132,21 +151,7 @@ fn a_signed_note_never_changes_through_sync() {
     b.apply_remote(&served(&c.store)).unwrap();
 
     // Another desktop claims a later edit of the signed note.
-    let mut fields = serde_json::Map::new();
-    fields.insert("subjective".into(), "Rewritten".into());
-    let forged = ServedChange {
-        cursor: 1_000_000,
-        change: clinicdesk_sync_proto::ChangeEntry {
-            change_id: uuid::Uuid::now_v7().to_string(),
-            hlc: format!("{:015}-000000-other-desk", 4_000_000_000_000u64),
-            device_id: "other-desk".into(),
-            user_id: None,
-            table: "notes".into(),
-            record_id: note.id.clone(),
-            op: Op::Update,
-            fields,
-        },
-    };
+    let forged = later_update("notes", &note.id, "subjective", "Rewritten");
     let report = c.store.apply_remote(std::slice::from_ref(&forged)).unwrap();
     assert_eq!(report.refused, 1);
     let refusals = c.store.sync_refusals().unwrap();
@@ -525,21 +530,7 @@ fn the_clinic_name_and_time_zone_follow_the_clinic() {
     assert_eq!(b.clinic_name().unwrap(), "Harbour Health");
     assert_eq!(b.zone(), tokyo);
 
-    let mut fields = serde_json::Map::new();
-    fields.insert("timezone".into(), "Mars/Olympus_Mons".into());
-    let forged = ServedChange {
-        cursor: 1_000_000,
-        change: clinicdesk_sync_proto::ChangeEntry {
-            change_id: uuid::Uuid::now_v7().to_string(),
-            hlc: format!("{:015}-000000-other-desk", 4_000_000_000_000u64),
-            device_id: "other-desk".into(),
-            user_id: None,
-            table: "clinic_settings".into(),
-            record_id: "clinic".into(),
-            op: Op::Update,
-            fields,
-        },
-    };
+    let forged = later_update("clinic_settings", "clinic", "timezone", "Mars/Olympus_Mons");
     let report = b.apply_remote(&[forged]).unwrap();
     assert_eq!(report.refused, 1);
     assert!(
