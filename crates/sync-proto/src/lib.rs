@@ -170,11 +170,64 @@ pub struct Rejected {
 }
 
 /// A change as the server serves it: with its place in the server's order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// On the wire `cursor` sits beside the change's own fields, one flat
+/// object; it is read and written through `FlatServed` rather than
+/// `#[serde(flatten)]`, which buffers every value before reading it (a
+/// pulled page holds thousands).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServedChange {
     pub cursor: i64,
-    #[serde(flatten)]
     pub change: ChangeEntry,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FlatServed<S, F> {
+    cursor: i64,
+    change_id: S,
+    hlc: S,
+    device_id: S,
+    user_id: Option<S>,
+    table: S,
+    record_id: S,
+    op: Op,
+    fields: F,
+}
+
+impl Serialize for ServedChange {
+    fn serialize<Z: serde::Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
+        let c = &self.change;
+        FlatServed {
+            cursor: self.cursor,
+            change_id: &c.change_id,
+            hlc: &c.hlc,
+            device_id: &c.device_id,
+            user_id: c.user_id.as_ref(),
+            table: &c.table,
+            record_id: &c.record_id,
+            op: c.op,
+            fields: &c.fields,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ServedChange {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f = FlatServed::<String, serde_json::Map<String, serde_json::Value>>::deserialize(d)?;
+        Ok(ServedChange {
+            cursor: f.cursor,
+            change: ChangeEntry {
+                change_id: f.change_id,
+                hlc: f.hlc,
+                device_id: f.device_id,
+                user_id: f.user_id,
+                table: f.table,
+                record_id: f.record_id,
+                op: f.op,
+                fields: f.fields,
+            },
+        })
+    }
 }
 
 /// `GET /v1/changes?after=CURSOR&limit=N`
@@ -301,7 +354,28 @@ mod tests {
         let json = serde_json::to_value(&s).unwrap();
         assert_eq!(json["cursor"], 7);
         assert_eq!(json["table"], "patients");
-        let back: ServedChange = serde_json::from_value(json).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys.len(),
+            9,
+            "cursor and the change's eight fields, side by side: {keys:?}"
+        );
+        let back: ServedChange = serde_json::from_value(json.clone()).unwrap();
         assert_eq!(back, s);
+
+        // A newer server's extra field is passed over; no user id is none.
+        let mut newer = json;
+        newer["origin"] = "elsewhere".into();
+        newer.as_object_mut().unwrap().remove("user_id");
+        let read: ServedChange = serde_json::from_value(newer).unwrap();
+        assert_eq!(read.change.user_id, None);
+        assert_eq!(read.change.fields, s.change.fields);
+        let missing = serde_json::json!({ "cursor": 1, "change_id": "x" });
+        assert!(serde_json::from_value::<ServedChange>(missing).is_err());
     }
 }
