@@ -31,7 +31,8 @@ impl Keychain {
 
     /// Reads a key; `Ok(None)` when the keychain works but holds no such entry.
     pub fn load(&self, account: &str) -> Result<Option<StoreKey>, KeyError> {
-        match self.entry(account)?.get_password() {
+        let entry = self.entry(account)?;
+        match again(|| entry.get_password()) {
             Ok(hex) => StoreKey::from_hex(&zeroize::Zeroizing::new(hex))
                 .map(Some)
                 .ok_or_else(|| KeyError::KeyFileCorrupt {
@@ -49,9 +50,8 @@ impl Keychain {
     }
 
     pub fn save(&self, account: &str, key: &StoreKey) -> Result<(), KeyError> {
-        self.entry(account)?
-            .set_password(&key.to_hex())
-            .map_err(unavailable)?;
+        let entry = self.entry(account)?;
+        again(|| entry.set_password(&key.to_hex())).map_err(unavailable)?;
         // Read back: some keyrings accept a write they cannot keep.
         match self.load(account)? {
             Some(k) if &k == key => Ok(()),
@@ -63,9 +63,8 @@ impl Keychain {
 
     /// Stores a text secret (say a clearinghouse password) under `account`.
     pub fn save_secret(&self, account: &str, secret: &str) -> Result<(), KeyError> {
-        self.entry(account)?
-            .set_password(secret)
-            .map_err(unavailable)?;
+        let entry = self.entry(account)?;
+        again(|| entry.set_password(secret)).map_err(unavailable)?;
         match self.load_secret(account)? {
             Some(s) if *s == secret => Ok(()),
             _ => Err(KeyError::KeychainUnavailable(
@@ -79,7 +78,8 @@ impl Keychain {
         &self,
         account: &str,
     ) -> Result<Option<zeroize::Zeroizing<String>>, KeyError> {
-        match self.entry(account)?.get_password() {
+        let entry = self.entry(account)?;
+        match again(|| entry.get_password()) {
             Ok(s) => Ok(Some(zeroize::Zeroizing::new(s))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(unavailable(e)),
@@ -87,13 +87,78 @@ impl Keychain {
     }
 
     pub fn delete(&self, account: &str) -> Result<(), KeyError> {
-        match self.entry(account)?.delete_credential() {
+        let entry = self.entry(account)?;
+        match again(|| entry.delete_credential()) {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(unavailable(e)),
         }
     }
 }
 
+/// Runs a keychain call, again when the keychain service went away in the
+/// middle of it. On Linux the Secret Service daemon can exit mid-call
+/// (gnome-keyring aborts on some session races); D-Bus starts it again at
+/// the next call, so a short wait and a retry succeed. Every call here is
+/// safe to repeat (set, get, delete).
+fn again<T>(call: impl Fn() -> keyring::Result<T>) -> keyring::Result<T> {
+    let mut tries = 0;
+    loop {
+        match call() {
+            Err(keyring::Error::PlatformFailure(e)) if tries < 3 && went_away(&e.to_string()) => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(200 * tries));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The D-Bus errors of a service that vanished mid-call, as opposed to one
+/// that refuses or is not installed.
+fn went_away(message: &str) -> bool {
+    ["disconnected", "NoReply", "did not receive a reply"]
+        .iter()
+        .any(|m| message.contains(m))
+}
+
 fn unavailable(e: keyring::Error) -> KeyError {
     KeyError::KeychainUnavailable(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vanished_service_is_asked_again_and_a_refusal_is_not() {
+        assert!(went_away(
+            "DBus error: Message recipient disconnected from message bus without replying"
+        ));
+        assert!(went_away("org.freedesktop.DBus.Error.NoReply: timed out"));
+        assert!(!went_away(
+            "DBus error: The name org.freedesktop.secrets was not provided by any .service files"
+        ));
+        assert!(!went_away("Cannot create an item in a locked collection"));
+
+        let calls = std::cell::Cell::new(0);
+        let answer = again(|| {
+            calls.set(calls.get() + 1);
+            if calls.get() < 3 {
+                Err(keyring::Error::PlatformFailure(
+                    "Message recipient disconnected from message bus without replying".into(),
+                ))
+            } else {
+                Ok("key")
+            }
+        });
+        assert_eq!((answer.unwrap(), calls.get()), ("key", 3));
+
+        calls.set(0);
+        let refused: keyring::Result<()> = again(|| {
+            calls.set(calls.get() + 1);
+            Err(keyring::Error::NoEntry)
+        });
+        assert!(matches!(refused, Err(keyring::Error::NoEntry)));
+        assert_eq!(calls.get(), 1, "only a vanished service is asked again");
+    }
 }
