@@ -33,12 +33,24 @@ impl Session {
             "browserName": "wry",
             "tauri:options": { "application": application.display().to_string() }
         }}});
-        let v: Value = http
-            .post(format!("{driver}/session"))
-            .json(&caps)
-            .send()
-            .and_then(|r| r.json())
-            .expect("tauri-driver answers");
+        // tauri-driver listens before the WebKitWebDriver behind it does, and
+        // closes the connection of a session asked for too early: ask again.
+        let mut tries = 0;
+        let v: Value = loop {
+            match http
+                .post(format!("{driver}/session"))
+                .json(&caps)
+                .send()
+                .and_then(|r| r.json())
+            {
+                Ok(v) => break v,
+                Err(e) if tries < 10 && (e.is_request() || e.is_connect()) => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                Err(e) => panic!("tauri-driver answers: {e}"),
+            }
+        };
         let id = v["value"]["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("no WebDriver session: {v}"));
