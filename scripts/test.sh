@@ -43,12 +43,13 @@ export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 export RUST_BACKTRACE="${RUST_BACKTRACE:-1}"
 
 section "fetch test data"
+# Set before the fetch scripts, which write where it points.
+export CLINICDESK_TEST_DATA="$repo/tests/data/fetched"
 bash scripts/fetch-test-data.sh
 bash scripts/fetch-code-sets.sh
 bash scripts/fetch-dicom-data.sh
 # The viewer's window test: a 40-slice CT series made from pydicom's CT.
 bash scripts/make-ct-series.sh 40
-export CLINICDESK_TEST_DATA="$repo/tests/data/fetched"
 export CLINICDESK_FHIR_VALIDATOR="$CLINICDESK_CACHE/venv/bin/python $repo/scripts/validate-fhir.py"
 export CLINICDESK_X12_VALIDATOR="$CLINICDESK_CACHE/venv/bin/python -m pyx12.scripts.x12valid"
 bash models/obtain.sh

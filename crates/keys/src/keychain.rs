@@ -116,7 +116,8 @@ fn again<T>(call: impl Fn() -> keyring::Result<T>) -> keyring::Result<T> {
 /// The D-Bus errors of a service that vanished mid-call, as opposed to one
 /// that refuses or is not installed.
 fn went_away(message: &str) -> bool {
-    ["disconnected", "NoReply", "did not receive a reply"]
+    let message = message.to_ascii_lowercase();
+    ["disconnected", "noreply", "did not receive a reply"]
         .iter()
         .any(|m| message.contains(m))
 }
@@ -135,6 +136,9 @@ mod tests {
             "DBus error: Message recipient disconnected from message bus without replying"
         ));
         assert!(went_away("org.freedesktop.DBus.Error.NoReply: timed out"));
+        assert!(went_away(
+            "DBus error: Did not receive a reply. Possible causes include: the remote application did not send a reply"
+        ));
         assert!(!went_away(
             "DBus error: The name org.freedesktop.secrets was not provided by any .service files"
         ));
