@@ -117,14 +117,32 @@ pub(crate) fn credit(
         .collect()
 }
 
-/// A change's fields as stored: JSON text, written straight from the map.
-pub(crate) fn fields_text(ch: &ChangeEntry) -> Result<String> {
-    serde_json::to_string(&ch.fields).map_err(|e| {
-        DbError::Backend(format!(
-            "change {} has fields that cannot be stored: {e}",
-            ch.change_id
-        ))
-    })
+/// A group's changes in order, as the rows both stores insert: change id,
+/// clock stamp, device, user, table, record, op, and the fields as JSON
+/// text (written straight from the map, never cloned).
+pub(crate) fn rows(pushes: &[&[ChangeEntry]]) -> Result<Vec<[Option<String>; 8]>> {
+    pushes
+        .iter()
+        .flat_map(|p| p.iter())
+        .map(|ch| {
+            let fields = serde_json::to_string(&ch.fields).map_err(|e| {
+                DbError::Backend(format!(
+                    "change {} has fields that cannot be stored: {e}",
+                    ch.change_id
+                ))
+            })?;
+            Ok([
+                Some(ch.change_id.clone()),
+                Some(ch.hlc.clone()),
+                Some(ch.device_id.clone()),
+                ch.user_id.clone(),
+                Some(ch.table.clone()),
+                Some(ch.record_id.clone()),
+                Some(ch.op.as_str().to_string()),
+                Some(fields),
+            ])
+        })
+        .collect()
 }
 
 pub(crate) fn roles_text(roles: &[Role]) -> String {

@@ -3,8 +3,8 @@
 //! puller can never pass over a change that commits later with a smaller one.
 
 use crate::db::{
-    credit, fields_text, parse_roles, roles_text, Database, DbError, Device, EnrollmentCode,
-    NewDevice, Page, PushOutcome, Result, MAX_CODE_ATTEMPTS,
+    credit, parse_roles, roles_text, rows, Database, DbError, Device, EnrollmentCode, NewDevice,
+    Page, PushOutcome, Result, MAX_CODE_ATTEMPTS,
 };
 use clinicdesk_sync_proto::{ChangeEntry, Op, ServedChange};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -261,30 +261,19 @@ impl Database for PgDb {
     }
 
     async fn push_group(&self, pushes: &[&[ChangeEntry]], now: i64) -> Result<Vec<PushOutcome>> {
-        let mut c = self.client().await?;
-        let tx = c.transaction().await?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
-            .await?;
-        // One statement for the whole group: a round trip per change (or per
-        // push) would dominate. Rows keep the order given (WITH ORDINALITY),
-        // so cursors do too.
+        // Built before the lock is taken. One statement for the whole group:
+        // a round trip per change (or per push) would dominate. Rows keep
+        // the order given (WITH ORDINALITY), so cursors do too.
         let mut cols: [Vec<Option<String>>; 8] = Default::default();
-        for ch in pushes.iter().flat_map(|p| p.iter()) {
-            let fields = fields_text(ch)?;
-            let row = [
-                Some(ch.change_id.clone()),
-                Some(ch.hlc.clone()),
-                Some(ch.device_id.clone()),
-                ch.user_id.clone(),
-                Some(ch.table.clone()),
-                Some(ch.record_id.clone()),
-                Some(ch.op.as_str().to_string()),
-                Some(fields),
-            ];
+        for row in rows(pushes)? {
             for (col, v) in cols.iter_mut().zip(row) {
                 col.push(v);
             }
         }
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
+            .await?;
         let inserted = tx
             .query(
                 "INSERT INTO changes (change_id, hlc, device_id, user_id, table_name, record_id, op, fields, received_at)

@@ -2,8 +2,8 @@
 //! in a separate file (mode 0600) that can live on another volume.
 
 use crate::db::{
-    fields_text, parse_roles, roles_text, Database, DbError, Device, EnrollmentCode, NewDevice,
-    Page, PushOutcome, Result, MAX_CODE_ATTEMPTS,
+    parse_roles, roles_text, rows, Database, DbError, Device, EnrollmentCode, NewDevice, Page,
+    PushOutcome, Result, MAX_CODE_ATTEMPTS,
 };
 use clinicdesk_sync_proto::{ChangeEntry, Op, ServedChange};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -310,28 +310,23 @@ impl Database for SqliteDb {
     }
 
     async fn push_group(&self, pushes: &[&[ChangeEntry]], now: i64) -> Result<Vec<PushOutcome>> {
-        let pushes: Vec<Vec<ChangeEntry>> = pushes.iter().map(|p| p.to_vec()).collect();
+        let rows = rows(pushes)?;
+        let sizes: Vec<usize> = pushes.iter().map(|p| p.len()).collect();
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut outcomes = vec![PushOutcome::default(); pushes.len()];
+            let mut outcomes = vec![PushOutcome::default(); sizes.len()];
             {
                 let mut insert = tx.prepare_cached(
                     "INSERT INTO changes (change_id, hlc, device_id, user_id, table_name, record_id, op, fields, received_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (change_id) DO NOTHING",
                 )?;
-                for (changes, out) in pushes.iter().zip(&mut outcomes) {
-                    for ch in changes {
-                        let fields = fields_text(ch)?;
+                let mut rows = rows.into_iter();
+                for (size, out) in sizes.iter().zip(&mut outcomes) {
+                    for [id, hlc, device, user, table, record, op, fields] in
+                        rows.by_ref().take(*size)
+                    {
                         let n = insert.execute(rusqlite::params![
-                            ch.change_id,
-                            ch.hlc,
-                            ch.device_id,
-                            ch.user_id,
-                            ch.table,
-                            ch.record_id,
-                            ch.op.as_str(),
-                            fields,
-                            now
+                            id, hlc, device, user, table, record, op, fields, now
                         ])?;
                         if n == 1 {
                             out.accepted += 1;
