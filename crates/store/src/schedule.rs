@@ -393,9 +393,11 @@ impl Tx<'_> {
             days,
             ..Default::default()
         };
+        // Read once: the clinic's zone comes from the database.
+        let clinic_zone = self.zone();
         for slot in existing {
             // Only slots of the asked days are ours to judge.
-            let zone = zones.get(&slot.location_id).copied().unwrap_or(self.zone());
+            let zone = zones.get(&slot.location_id).copied().unwrap_or(clinic_zone);
             let local_day = zone.local_date(slot.starts_at);
             if local_day < from || local_day > to {
                 continue;

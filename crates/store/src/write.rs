@@ -51,8 +51,6 @@ impl Store {
         if let Some(last) = persisted.and_then(|s| s.parse::<Hlc>().ok()) {
             clock.catch_up(&last);
         }
-        // Under the write lock: the zone a merge elsewhere may have changed.
-        *zone = crate::clinic::read_zone(&tx).unwrap_or(*zone);
         let mut t = Tx {
             tx,
             session,
@@ -94,8 +92,10 @@ impl<'a> Tx<'a> {
         self.session
     }
 
+    /// The clinic's time zone, read in this transaction: a merge on another
+    /// connection (the app's sync worker) may have changed it.
     pub fn zone(&self) -> ClinicZone {
-        self.zone
+        crate::clinic::read_zone(&self.tx).unwrap_or(self.zone)
     }
 
     /// The transaction's clock reading, in UTC seconds: one instant for all it writes.
