@@ -7,11 +7,11 @@ use crate::audit::Entry;
 use crate::error::{Result, StoreError};
 use crate::session::Session;
 use crate::store::Store;
-use crate::sync_state::set_meta;
+use crate::sync_state::{meta_report, set_meta};
 use clinicdesk_domain::Permission;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 const ASKED_KEY: &str = "claim_status_asked";
 const RUN_KEY: &str = "claim_follow_up";
@@ -50,27 +50,19 @@ impl FollowUpRun {
     }
 }
 
-fn read_json<T: serde::de::DeserializeOwned + Default>(conn: &Connection, key: &str) -> Result<T> {
-    let text: Option<String> = conn
-        .prepare_cached("SELECT value FROM store_meta WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?;
-    // Bookkeeping only: a value that cannot be read counts as none.
-    Ok(text
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default())
-}
-
 fn to_json(v: &impl Serialize) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Invalid(format!("cannot save: {e}")))
 }
 
-/// Notes a question about `claim_id` inside a write; claims no longer
-/// waiting for an answer are forgotten on the way.
-pub(crate) fn note_asked(conn: &Connection, claim_id: &str, asked: StatusAsked) -> Result<()> {
-    let mut all: BTreeMap<String, StatusAsked> = read_json(conn, ASKED_KEY)?;
-    all.insert(claim_id.to_string(), asked);
-    let waiting: Vec<String> = conn
+/// Notes questions about claims inside a write; claims no longer waiting
+/// for an answer are forgotten on the way.
+pub(crate) fn note_asked<'a>(
+    conn: &Connection,
+    asked: impl IntoIterator<Item = (&'a str, StatusAsked)>,
+) -> Result<()> {
+    let mut all: BTreeMap<String, StatusAsked> = meta_report(conn, ASKED_KEY)?;
+    all.extend(asked.into_iter().map(|(id, a)| (id.to_string(), a)));
+    let waiting: HashSet<String> = conn
         .prepare_cached("SELECT id FROM claims WHERE status IN ('submitted', 'accepted')")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
@@ -82,12 +74,12 @@ impl Store {
     /// The last question this desktop asked about each claim still waiting
     /// for an answer.
     pub fn status_questions_asked(&self) -> Result<BTreeMap<String, StatusAsked>> {
-        read_json(self.conn(), ASKED_KEY)
+        meta_report(self.conn(), ASKED_KEY)
     }
 
     /// The last automatic follow-up, if any ran here.
     pub fn claim_follow_up(&self) -> Result<Option<FollowUpRun>> {
-        read_json(self.conn(), RUN_KEY)
+        meta_report(self.conn(), RUN_KEY)
     }
 
     /// Records an automatic follow-up: every claim it asked about, and the
@@ -96,21 +88,15 @@ impl Store {
         session.require(Permission::Billing)?;
         let text = to_json(run)?;
         self.write(session, |tx| {
-            for (id, answered) in run
-                .answered
-                .iter()
-                .map(|(id, _)| (id, true))
-                .chain(run.failed.iter().map(|(id, _)| (id, false)))
-            {
-                note_asked(
-                    tx.conn(),
-                    id,
-                    StatusAsked {
-                        at: run.at,
-                        answered,
-                    },
-                )?;
-            }
+            let at = run.at;
+            let answered = run.answered.iter().map(|(id, _)| (id, true));
+            let failed = run.failed.iter().map(|(id, _)| (id, false));
+            note_asked(
+                tx.conn(),
+                answered
+                    .chain(failed)
+                    .map(|(id, answered)| (id.as_str(), StatusAsked { at, answered })),
+            )?;
             set_meta(tx.conn(), RUN_KEY, &text)?;
             if !run.answered.is_empty() || !run.failed.is_empty() {
                 tx.audit(Entry::new("claim", "status-follow-up").detail(run.summary()))?;

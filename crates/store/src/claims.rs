@@ -886,11 +886,8 @@ impl Store {
         // So the automatic follow-up waits before asking again.
         self.write(session, |tx| {
             let at = tx.now();
-            crate::claim_follow_up::note_asked(
-                tx.conn(),
-                claim_id,
-                crate::claim_follow_up::StatusAsked { at, answered: true },
-            )
+            let asked = crate::claim_follow_up::StatusAsked { at, answered: true };
+            crate::claim_follow_up::note_asked(tx.conn(), [(claim_id, asked)])
         })?;
         Ok(updated)
     }

@@ -338,18 +338,20 @@ fn apply_one(
             }
             Ok(())
         }
-        Err(e @ (crate::error::StoreError::Sqlite(_) | crate::error::StoreError::Invalid(_))) => {
+        Err(e) => {
+            // What the database or the merged record's checks refuse is
+            // kept as a refusal; anything else ends the merge.
+            let reason = match e {
+                crate::error::StoreError::Sqlite(e) => e.to_string(),
+                crate::error::StoreError::Invalid(why) => why,
+                other => return Err(other),
+            };
             tx.conn()
                 .execute_batch("ROLLBACK TO merge_one; RELEASE merge_one")?;
             // Kept in the change log as well, so it is known and not retried.
             record(tx, c)?;
-            let reason = match e {
-                crate::error::StoreError::Sqlite(e) => e.to_string(),
-                e => e.to_string(),
-            };
             refuse(tx, c, &reason, report)
         }
-        Err(e) => Err(e),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::audit::Entry;
 use crate::error::{OrInvalid, Result, StoreError};
 use crate::session::Session;
 use crate::store::Store;
-use crate::sync_state::{meta, set_meta};
+use crate::sync_state::{meta, meta_report, set_meta};
 use crate::updates::check_secure_url;
 use clinicdesk_domain::{validate, Permission};
 use serde::{Deserialize, Serialize};
@@ -328,11 +328,7 @@ impl Store {
 
     /// The last pick-up from each SFTP drop on this desktop, by connection.
     pub fn sftp_pickups(&self) -> Result<Vec<SftpPickup>> {
-        Ok(match meta(self, PICKUPS_KEY)? {
-            None => Vec::new(),
-            // Only a status report: one that cannot be read is shown as none.
-            Some(text) => serde_json::from_str(&text).unwrap_or_default(),
-        })
+        meta_report(self.conn(), PICKUPS_KEY)
     }
 
     /// Records a pick-up (replacing the connection's last one), audited

@@ -35,12 +35,27 @@ pub struct SyncProgress {
 }
 
 pub(crate) fn meta(store: &Store, key: &str) -> Result<Option<String>> {
-    Ok(store
-        .conn()
-        .query_row("SELECT value FROM store_meta WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
+    meta_in(store.conn(), key)
+}
+
+/// `meta`, inside a write or on any connection.
+pub(crate) fn meta_in(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM store_meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()?)
+}
+
+/// A report kept as JSON (how the last sync, pick-up or follow-up went):
+/// none, or one that cannot be read, counts as the default. Never for
+/// settings, whose loss must be said.
+pub(crate) fn meta_report<T: serde::de::DeserializeOwned + Default>(
+    conn: &rusqlite::Connection,
+    key: &str,
+) -> Result<T> {
+    Ok(meta_in(conn, key)?
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default())
 }
 
 pub(crate) fn set_meta(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
@@ -98,9 +113,7 @@ impl Store {
     }
 
     pub fn sync_progress(&self) -> Result<SyncProgress> {
-        Ok(meta(self, "sync_progress")?
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default())
+        meta_report(self.conn(), "sync_progress")
     }
 
     /// Own changes not yet acknowledged by the server.
