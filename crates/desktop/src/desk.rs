@@ -48,7 +48,6 @@ pub struct Desk {
     unlock: SharedUnlock,
     clock: Box<dyn Clock>,
     store: Option<Store>,
-    clinic_name: Option<String>,
     active: Option<Active>,
     /// Why the last lock happened, shown once on the lock screen.
     lock_reason: Option<String>,
@@ -76,7 +75,6 @@ impl Desk {
             keychain,
             clock,
             store: None,
-            clinic_name: None,
             active: None,
             lock_reason: None,
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -150,7 +148,6 @@ impl Desk {
                 }
             }
             let store = Store::open(&self.dir, &unlock)?;
-            self.clinic_name = store.clinic_name().ok();
             self.store = Some(store);
             *self.unlock.lock().unwrap_or_else(|p| p.into_inner()) = unlock;
         }
@@ -190,11 +187,7 @@ impl Desk {
         AppStatus {
             phase,
             // Read afresh: another desktop may have renamed the clinic.
-            clinic_name: self
-                .store
-                .as_ref()
-                .and_then(|s| s.clinic_name().ok())
-                .or_else(|| self.clinic_name.clone()),
+            clinic_name: self.store.as_ref().and_then(|s| s.clinic_name().ok()),
             clinic_timezone: self.store.as_ref().map(|s| s.zone().name().to_string()),
             data_dir: self.dir.display().to_string(),
             version: self.version.clone(),
@@ -245,7 +238,6 @@ impl Desk {
                 key: KeySetup::Keychain(self.keychain.clone()),
             },
         )?;
-        self.clinic_name = store.clinic_name().ok();
         self.store = Some(store);
         self.start_session(session)?;
         Ok(self.status())
@@ -285,7 +277,6 @@ impl Desk {
                 format!("This computer could not join the clinic: {e}."),
             )
         })?;
-        self.clinic_name = store.clinic_name().ok();
         self.store = Some(store);
         match received {
             Ok(_) => Ok(self.status()),
