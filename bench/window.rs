@@ -170,19 +170,32 @@ const SWITCH: &str = r#"
 const [button, want, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const first = () => { const c = document.querySelector('[data-testid=appointment-card]'); return c ? c.dataset.appointmentId : null; };
 const before = first();
+let updated = -1;
+// Called at the microtask checkpoint after the screens changed the page:
+// the time the new day's cards were written, before style, layout and paint.
+const watch = new MutationObserver(() => { if (updated < 0 && first() !== before) updated = performance.now() - t0; });
+watch.observe(document.querySelector('[data-testid=day-calendar]'), { subtree: true, childList: true, attributes: true, characterData: true });
 const t0 = performance.now();
 document.querySelector(`[data-testid=${button}]`).click();
 (function check() {
   const n = document.querySelectorAll('[data-testid=appointment-card]').length;
-  if (n >= want && first() !== before) { const dom = performance.now() - t0; requestAnimationFrame(() => done([performance.now() - t0, dom])); return; }
-  if (performance.now() - t0 > 15000) { done([-1, -1]); return; }
+  if (n >= want && first() !== before) { watch.disconnect(); const dom = performance.now() - t0; requestAnimationFrame(() => done([performance.now() - t0, dom, updated])); return; }
+  if (performance.now() - t0 > 15000) { watch.disconnect(); done([-1, -1, -1]); return; }
   requestAnimationFrame(check);
 })();
 "#;
 
-/// Resident and proportional memory (kB) of the app and the WebKit
-/// processes it started.
-fn memory(app: &Path) -> (u64, u64, usize) {
+/// One process's memory, in kB: resident (of which anonymous, that is not
+/// mapped from files such as the shared libraries) and proportional.
+struct ProcessMemory {
+    name: String,
+    rss: u64,
+    anon: u64,
+    pss: u64,
+}
+
+/// The memory of the app and the WebKit processes it started.
+fn memory(app: &Path) -> Vec<ProcessMemory> {
     let app = app.canonicalize().unwrap_or_else(|_| app.to_path_buf());
     let procs: Vec<(u32, u32, PathBuf)> = std::fs::read_dir("/proc")
         .into_iter()
@@ -226,9 +239,17 @@ fn memory(app: &Path) -> (u64, u64, usize) {
             .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
             .unwrap_or(0)
     };
-    let rss = tree.iter().map(|p| field(*p, "status", "VmRSS:")).sum();
-    let pss = tree.iter().map(|p| field(*p, "smaps_rollup", "Pss:")).sum();
-    (rss, pss, tree.len())
+    tree.iter()
+        .map(|&pid| ProcessMemory {
+            name: std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            rss: field(pid, "status", "VmRSS:"),
+            anon: field(pid, "status", "RssAnon:"),
+            pss: field(pid, "smaps_rollup", "Pss:"),
+        })
+        .collect()
 }
 
 fn login(s: &Session, user: &str) {
@@ -490,6 +511,7 @@ fn main() {
     eprintln!("window-bench: tomorrow shown first in {first:.0} ms");
     let mut times = Vec::new();
     let mut dom = Vec::new();
+    let mut written = Vec::new();
     for i in 0..runs * 2 {
         let button = if i % 2 == 0 {
             "calendar-next"
@@ -504,8 +526,10 @@ fn main() {
         );
         times.push(ms);
         dom.push(in_dom);
+        written.push(v[2].as_f64().unwrap_or(-1.0));
     }
     dom.sort_by(f64::total_cmp);
+    written.sort_by(f64::total_cmp);
     times.sort_by(f64::total_cmp);
     println!(
         "day switch, {PROVIDERS} providers x {PER_PROVIDER} appointments: {} runs, median {:.0} ms, p95 {:.0} ms, max {:.0} ms",
@@ -517,6 +541,10 @@ fn main() {
     println!(
         "  of which until the cards are in the page (before the paint): median {:.0} ms",
         percentile(&dom, 0.5)
+    );
+    println!(
+        "  of which until the screens have written the cards (before style and layout): median {:.0} ms",
+        percentile(&written, 0.5)
     );
 
     // Of that, the core's answer: the same day_board command, called from
@@ -606,13 +634,22 @@ fn main() {
     js_click(&s, "[data-testid=nav-flow-board]");
     s.find("[data-testid=flow-board]");
     std::thread::sleep(std::time::Duration::from_secs(2));
-    let (rss, pss, n) = memory(&app);
+    let procs = memory(&app);
     println!(
         "memory after the scripted day: RSS {} MB, PSS {} MB, across the app and its {} WebKit processes",
-        rss / 1024,
-        pss / 1024,
-        n.saturating_sub(1)
+        procs.iter().map(|p| p.rss).sum::<u64>() / 1024,
+        procs.iter().map(|p| p.pss).sum::<u64>() / 1024,
+        procs.len().saturating_sub(1)
     );
+    for p in &procs {
+        println!(
+            "  {}: RSS {} MB (anonymous {} MB), PSS {} MB",
+            p.name,
+            p.rss / 1024,
+            p.anon / 1024,
+            p.pss / 1024
+        );
+    }
 
     if let Some(dir) = ct.as_deref() {
         viewer_scrolling(&s, dir);
