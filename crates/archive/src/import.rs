@@ -1,7 +1,12 @@
 //! Importing DICOM instances into the store: read every file's
-//! identifiers, group the instances by study, then store each study in one
-//! transaction. A bad file is reported with its reason and the rest go on;
-//! a study is stored whole or not at all.
+//! identifiers, group the instances by study, then store each study in
+//! transactions of at most [`TRANSACTION_BYTES`]. A bad file is reported
+//! with its reason and the rest go on. Each instance is stored whole or not
+//! at all, with its audit entry; a study of a thousand slices is not one
+//! transaction, because that would hold the store's write lock for many
+//! seconds and another writer (a booking, the sync worker) gives up after
+//! five. An interrupted import keeps what it committed; importing again
+//! adds the rest and skips what is there.
 
 use crate::meta::{read_meta, MetaError};
 use crate::sources::{gather, Candidate};
@@ -81,9 +86,34 @@ enum Body {
     Memory(Vec<u8>),
 }
 
+/// At most this much DICOM goes into one transaction: about a quarter of
+/// a second of SQLCipher writing (32 CT slices of 512×512).
+pub const TRANSACTION_BYTES: usize = 16 << 20;
+
 struct Pending {
     source: String,
     body: Body,
+    size: usize,
+}
+
+/// Consecutive runs of `pending` of at most `limit` bytes each (one
+/// instance alone when it is larger).
+fn batches(pending: Vec<Pending>, limit: usize) -> Vec<Vec<Pending>> {
+    let mut out: Vec<Vec<Pending>> = Vec::new();
+    let mut bytes = 0;
+    for p in pending {
+        match out.last_mut() {
+            Some(batch) if bytes + p.size <= limit => {
+                bytes += p.size;
+                batch.push(p);
+            }
+            _ => {
+                bytes = p.size;
+                out.push(vec![p]);
+            }
+        }
+    }
+    out
 }
 
 /// Imports files, folders (recursively) and DICOMDIRs.
@@ -156,16 +186,16 @@ fn run(
         let read = match &body {
             Body::File(path) => std::fs::read(path)
                 .map_err(|e| MetaError::Invalid(format!("cannot be read: {e}")))
-                .and_then(|b| read_meta(&b)),
-            Body::Memory(bytes) => read_meta(bytes),
+                .and_then(|b| read_meta(&b).map(|m| (m, b.len()))),
+            Body::Memory(bytes) => read_meta(bytes).map(|m| (m, bytes.len())),
         };
         match read {
-            Ok(meta) => {
+            Ok((meta, size)) => {
                 let group = by_study.entry(meta.study_uid.clone()).or_insert_with(|| {
                     order.push(meta.study_uid.clone());
                     Vec::new()
                 });
-                group.push(Pending { source, body });
+                group.push(Pending { source, body, size });
             }
             Err(e @ (MetaError::NotDicom | MetaError::Directory)) if !named => {
                 report.skipped.push(NotImported {
@@ -184,58 +214,85 @@ fn run(
             total,
         });
     }
-    // Pass 2: one transaction per study.
+    // Pass 2: each study in transactions of at most TRANSACTION_BYTES.
     let to_store: usize = by_study.values().map(Vec::len).sum();
     let mut done = 0;
     for study_uid in order {
         let pending = by_study.remove(&study_uid).unwrap_or_default();
-        let sources: Vec<String> = pending.iter().map(|p| p.source.clone()).collect();
-        let incoming = pending.into_iter().map(|p| {
-            let read = match p.body {
-                Body::File(path) => std::fs::read(&path)
-                    .map_err(|e| format!("cannot be read: {e}"))
-                    .and_then(|b| read_meta(&b).map(|m| (m, b)).map_err(|e| e.to_string())),
-                Body::Memory(b) => read_meta(&b).map(|m| (m, b)).map_err(|e| e.to_string()),
-            };
-            Incoming {
-                source: p.source,
-                read,
+        let mut study: Option<StudyImport> = None;
+        let mut unstored: Vec<String> = Vec::new();
+        let mut error = None;
+        for batch in batches(pending, TRANSACTION_BYTES) {
+            if error.is_some() {
+                unstored.extend(batch.into_iter().map(|p| p.source));
+                continue;
             }
-        });
-        let result = store.import_study(session, &study_uid, incoming, origin, |_, _| {
-            done += 1;
-            progress(Progress {
-                phase: Phase::Storing,
-                done,
-                total: to_store,
-            });
-        });
-        match result {
-            Ok(study) => add_study(&mut report, study),
-            // The study's transaction was rolled back: none of it is stored.
-            Err(e) => {
-                let failed = sources.len();
-                for source in sources {
-                    report.failed.push(NotImported {
-                        source,
-                        reason: format!("its study {study_uid} could not be stored: {e}"),
-                    });
+            let sources: Vec<String> = batch.iter().map(|p| p.source.clone()).collect();
+            let incoming = batch.into_iter().map(|p| {
+                let read = match p.body {
+                    Body::File(path) => std::fs::read(&path)
+                        .map_err(|e| format!("cannot be read: {e}"))
+                        .and_then(|b| read_meta(&b).map(|m| (m, b)).map_err(|e| e.to_string())),
+                    Body::Memory(b) => read_meta(&b).map(|m| (m, b)).map_err(|e| e.to_string()),
+                };
+                Incoming {
+                    source: p.source,
+                    read,
                 }
-                report.studies.push(StudyResult {
-                    study_uid,
-                    link_state: None,
-                    link_issues: Vec::new(),
-                    imported: 0,
-                    already_present: 0,
-                    failed,
+            });
+            let stored = store.import_study(session, &study_uid, incoming, origin, |_, _| {
+                done += 1;
+                progress(Progress {
+                    phase: Phase::Storing,
+                    done,
+                    total: to_store,
+                });
+            });
+            match stored {
+                Ok(part) => match &mut study {
+                    Some(whole) => {
+                        whole.outcomes.extend(part.outcomes);
+                        whole.study_id = part.study_id;
+                        whole.link_state = part.link_state;
+                        whole.link_issues = part.link_issues;
+                    }
+                    None => study = Some(part),
+                },
+                // This batch's transaction was rolled back: none of it is
+                // stored; batches before it are.
+                Err(e) => {
+                    unstored.extend(sources);
+                    error = Some(e);
+                }
+            }
+        }
+        let mut result = match study {
+            Some(study) => add_study(&mut report, study),
+            None => StudyResult {
+                study_uid: study_uid.clone(),
+                link_state: None,
+                link_issues: Vec::new(),
+                imported: 0,
+                already_present: 0,
+                failed: 0,
+            },
+        };
+        if let Some(e) = error {
+            result.failed += unstored.len();
+            for source in unstored {
+                report.failed.push(NotImported {
+                    source,
+                    reason: format!("its study {study_uid} could not be stored: {e}"),
                 });
             }
         }
+        report.studies.push(result);
     }
     Ok(report)
 }
 
-fn add_study(report: &mut ImportReport, study: StudyImport) {
+/// Counts a study's outcomes into the report; the caller adds its result.
+fn add_study(report: &mut ImportReport, study: StudyImport) -> StudyResult {
     let mut result = StudyResult {
         study_uid: study.study_uid,
         link_state: study.link_state,
@@ -256,5 +313,42 @@ fn add_study(report: &mut ImportReport, study: StudyImport) {
     }
     report.imported += result.imported;
     report.already_present += result.already_present;
-    report.studies.push(result);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sized(sizes: &[usize]) -> Vec<Pending> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &size)| Pending {
+                source: i.to_string(),
+                body: Body::Memory(Vec::new()),
+                size,
+            })
+            .collect()
+    }
+
+    fn shape(b: &[Vec<Pending>]) -> Vec<Vec<usize>> {
+        b.iter()
+            .map(|v| v.iter().map(|p| p.size).collect())
+            .collect()
+    }
+
+    #[test]
+    fn batches_stay_under_the_limit_and_keep_the_order() {
+        let b = batches(sized(&[4, 4, 4, 3, 10, 1]), 10);
+        assert_eq!(shape(&b), [vec![4, 4], vec![4, 3], vec![10], vec![1]]);
+        let sources: Vec<_> = b.iter().flatten().map(|p| p.source.as_str()).collect();
+        assert_eq!(sources, ["0", "1", "2", "3", "4", "5"]);
+        // An instance larger than the limit goes alone.
+        assert_eq!(
+            shape(&batches(sized(&[3, 25, 3]), 10)),
+            [vec![3], vec![25], vec![3]]
+        );
+        assert!(batches(Vec::new(), 10).is_empty());
+    }
 }

@@ -20,6 +20,7 @@ pub mod sources;
 
 pub use import::{
     import_bytes, import_paths, ImportReport, NotImported, Phase, Progress, StudyResult,
+    TRANSACTION_BYTES,
 };
 pub use meta::{read_meta, MetaError};
 pub use pacs::{PacsClient, PacsError, StudyMatch, StudyQuery};

@@ -3,9 +3,9 @@
 
 mod common;
 
-use clinicdesk_archive::{import_bytes, import_paths, Phase, Progress};
+use clinicdesk_archive::{import_bytes, import_paths, Phase, Progress, TRANSACTION_BYTES};
 use clinicdesk_domain::Role;
-use clinicdesk_store::{AuditFilter, LinkState, StoreError, StudyFilter};
+use clinicdesk_store::{AuditFilter, LinkState, Store, StoreError, StudyFilter, Unlock};
 use common::*;
 
 #[test]
@@ -93,6 +93,88 @@ fn a_study_is_imported_once_linked_by_mrn_and_read_back_audited() {
     assert_eq!(reads[0].patient_id.as_deref(), Some(ada.as_str()));
     assert_eq!(reads[0].username, "doc");
     assert!(store.verify_audit(&admin).unwrap().intact);
+}
+
+#[test]
+fn a_large_study_is_committed_in_parts_so_other_writers_get_their_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, admin) = clinic(dir.path());
+    patient(&mut store, &admin, "MRN-8", "Grace", "Hopper", "1906-12-09");
+    let files = tempfile::tempdir().unwrap();
+    let mut uids = Vec::new();
+    let mut bytes = 0;
+    for i in 1..=40 {
+        let ids = Ids::new("mrn-8", "HOPPER^GRACE", "19061209", 8, 1, i);
+        let file = clinical_ct(&ids);
+        bytes += file.len();
+        std::fs::write(files.path().join(format!("{i}.dcm")), file).unwrap();
+        uids.push(ids.instance);
+    }
+    assert!(
+        bytes > TRANSACTION_BYTES,
+        "{bytes} bytes fit one transaction"
+    );
+
+    // A second connection, as the front desk's or the sync worker's, sees
+    // what each part committed while the import goes on.
+    let other = Store::open(
+        dir.path(),
+        &Unlock {
+            passphrase: Some(PASSWORD.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut committed_while_storing = Vec::new();
+    let report = import_paths(
+        &mut store,
+        &admin,
+        &[files.path().to_path_buf()],
+        &mut |p| {
+            if p.phase == Phase::Storing {
+                let n = uids
+                    .iter()
+                    .filter(|u| other.has_instance(u).unwrap())
+                    .count();
+                committed_while_storing.push(n);
+            }
+        },
+    )
+    .unwrap();
+    assert_eq!(report.imported, 40);
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(report.studies.len(), 1, "one study, however many parts");
+    assert_eq!(report.studies[0].imported, 40);
+    assert_eq!(report.studies[0].link_state, Some(LinkState::Linked));
+    let (first, last) = (committed_while_storing[0], committed_while_storing[39]);
+    assert_eq!(first, 0, "nothing is committed before the first part");
+    assert!(
+        (20..40).contains(&last),
+        "the earlier parts were committed before the last began: {last}"
+    );
+    assert!(committed_while_storing.is_sorted());
+
+    // Each part is audited with what it added.
+    let imports = store
+        .audit_report(
+            &admin,
+            &AuditFilter {
+                action: Some("import".into()),
+                category: Some("imaging".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(imports.len(), 2, "{imports:?}");
+    assert!(store.verify_audit(&admin).unwrap().intact);
+    let again = import_paths(
+        &mut store,
+        &admin,
+        &[files.path().to_path_buf()],
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!((again.imported, again.already_present), (0, 40));
 }
 
 #[test]

@@ -134,6 +134,16 @@ pub fn relabel(original: &[u8], ids: &Ids) -> Vec<u8> {
 
 /// A small CT slice built here, for tests that run without fetched data.
 pub fn small_ct(ids: &Ids) -> Vec<u8> {
+    ct_slice(ids, 2, vec![0, 100, 200, 300])
+}
+
+/// A clinical-size CT slice (512×512, 16-bit, about 0.5 MB) built here.
+pub fn clinical_ct(ids: &Ids) -> Vec<u8> {
+    let pixels = (0..512u32 * 512).map(|i| (i % 4096) as u16).collect();
+    ct_slice(ids, 512, pixels)
+}
+
+fn ct_slice(ids: &Ids, side: u16, pixels: Vec<u16>) -> Vec<u8> {
     let s = |tag, vr, v: &str| DataElement::new(tag, vr, PrimitiveValue::from(v));
     let u = |tag, v: u16| DataElement::new(tag, VR::US, PrimitiveValue::from(v));
     let obj = InMemDicomObject::from_element_iter([
@@ -152,17 +162,13 @@ pub fn small_ct(ids: &Ids) -> Vec<u8> {
         s(tags::SLICE_LOCATION, VR::DS, "-12.5"),
         u(tags::SAMPLES_PER_PIXEL, 1),
         s(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "MONOCHROME2"),
-        u(tags::ROWS, 2),
-        u(tags::COLUMNS, 2),
+        u(tags::ROWS, side),
+        u(tags::COLUMNS, side),
         u(tags::BITS_ALLOCATED, 16),
         u(tags::BITS_STORED, 16),
         u(tags::HIGH_BIT, 15),
         u(tags::PIXEL_REPRESENTATION, 0),
-        DataElement::new(
-            tags::PIXEL_DATA,
-            VR::OW,
-            PrimitiveValue::U16(vec![0, 100, 200, 300].into()),
-        ),
+        DataElement::new(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(pixels.into())),
     ]);
     let meta = FileMetaTableBuilder::new()
         .transfer_syntax("1.2.840.10008.1.2.1")
