@@ -9,8 +9,8 @@
 # dictation (35.7 s) and the five LibriVox recordings joined (25.8 s) from
 # scripts/fetch-speech-data.sh. Each tool runs RUNS times (default 3) as a
 # fresh process under /usr/bin/time; the median wall time and the largest
-# max RSS are reported. faster-whisper also reports its transcription time
-# without start-up (Python imports, model load).
+# max RSS are reported. Both also report their transcription time without
+# start-up (process, Python imports, model load), audio decoding included.
 #
 # Needs: models/obtain.sh and scripts/fetch-speech-data.sh done; builds the
 # release CLI; faster-whisper goes into a venv under $CLINICDESK_CACHE.
@@ -98,10 +98,12 @@ for audio in "$speech/dictation/dictation.wav" "$librivox"; do
     walls=() rss=0 only=()
     for _ in $(seq "$runs"); do
       if [ "$tool" = scribe ]; then
-        read -r wall kib < <(measure "$cli" transcribe "$audio" --model "$model" --threads 2)
+        read -r wall kib < <(measure "$cli" transcribe "$audio" --model "$model" --threads 2 --json)
+        only+=("$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print("%.2f" % r["transcribe_secs"]); open(sys.argv[2], "w").write(r["text"] + "\n")' "$work/out.txt" "$work/text.txt")")
       else
         read -r wall kib < <(measure "$venv/bin/python" "$work/fw.py" "$ct2" "$audio")
         only+=("$(sed -n 's/.*transcribe \([0-9.]*\) s/\1/p' "$work/out.txt")")
+        tail -n 1 "$work/out.txt" >"$work/text.txt"
       fi
       walls+=("$wall")
       [ "$kib" -gt "$rss" ] && rss="$kib"
@@ -113,6 +115,6 @@ for audio in "$speech/dictation/dictation.wav" "$librivox"; do
     fi
     printf '| %s | %.1f s | %s | %.2f s | %.3f | %d MB | %s |\n' \
       "$name" "$dur" "$tool" "$w" "$(awk -v w="$w" -v d="$dur" 'BEGIN {print w / d}')" "$((rss / 1024))" "$t"
-    echo "  $tool: $(tail -n 1 "$work/out.txt" | cut -c1-160)" >&2
+    echo "  $tool: $(cut -c1-160 "$work/text.txt")" >&2
   done
 done

@@ -34,6 +34,9 @@ struct Report {
     file: String,
     model: String,
     duration_secs: f64,
+    /// From the model being loaded to the transcript: decoding the audio
+    /// and transcribing it, without start-up.
+    transcribe_secs: f64,
     text: String,
     segments: Vec<clinicdesk_scribe::Segment>,
 }
@@ -96,6 +99,7 @@ fn scribe_err(e: clinicdesk_scribe::Error) -> CliError {
 pub fn run(out: Printer, args: TranscribeArgs) -> Result<()> {
     let path = model_path(args.model)?;
     let model = Model::load(&path).map_err(scribe_err)?;
+    let started = std::time::Instant::now();
     let audio = clinicdesk_scribe::load_audio(&args.audio).map_err(scribe_err)?;
     let duration = audio.duration_secs();
     let options = Options {
@@ -132,6 +136,7 @@ pub fn run(out: Printer, args: TranscribeArgs) -> Result<()> {
                 file: args.audio.display().to_string(),
                 model: path.display().to_string(),
                 duration_secs: duration,
+                transcribe_secs: started.elapsed().as_secs_f64(),
                 text: transcript.text,
                 segments: transcript.segments,
             },
