@@ -363,7 +363,8 @@ impl Worker {
                 } else {
                     end - overlap as f64 / rate / 2.0
                 };
-                for s in group(words, cut_prev, cut) {
+                let after = segments.last().map_or(0.0, |s: &Segment| s.end_secs);
+                for s in group(words, cut_prev, cut, after) {
                     let _ = self.events.send(Event::Segment(s.clone()));
                     segments.push(s);
                 }
@@ -551,9 +552,14 @@ fn yield_to_the_window() {
 }
 
 /// Keeps the words whose middle falls in `[from, to)` and joins them back
-/// into their segments.
-fn group(words: Vec<Word>, from: f64, to: f64) -> Vec<Segment> {
+/// into their segments, none starting before `after` or before the segment
+/// ahead of it ends.
+fn group(words: Vec<Word>, from: f64, to: f64, after: f64) -> Vec<Segment> {
     let mut out: Vec<(usize, Segment)> = Vec::new();
+    // Word times are approximate: a window's first word can be stamped
+    // before the end of the last one kept from the window before. Segments
+    // start where the one before ends, at the earliest.
+    let mut after = after;
     for w in words {
         let mid = (w.start + w.end) / 2.0;
         if mid < from || mid >= to {
@@ -565,14 +571,20 @@ fn group(words: Vec<Word>, from: f64, to: f64) -> Vec<Segment> {
                 s.text.push_str(&w.text);
                 s.end_secs = s.end_secs.max(w.end);
             }
-            _ => out.push((
-                w.segment,
-                Segment {
-                    start_secs: w.start,
-                    end_secs: w.end,
-                    text: w.text,
-                },
-            )),
+            _ => {
+                if let Some((_, s)) = out.last() {
+                    after = after.max(s.end_secs);
+                }
+                let start_secs = w.start.max(after);
+                out.push((
+                    w.segment,
+                    Segment {
+                        start_secs,
+                        end_secs: w.end.max(start_secs),
+                        text: w.text,
+                    },
+                ))
+            }
         }
     }
     out.into_iter().map(|(_, s)| s).collect()
@@ -617,14 +629,36 @@ mod tests {
             w(29.8, 30.3, "chest", 0),
             w(30.4, 30.9, "pain", 0),
         ];
-        let a = group(first, 0.0, 29.25);
-        let b = group(second, 29.25, f64::INFINITY);
+        let a = group(first, 0.0, 29.25, 0.0);
+        let b = group(second, 29.25, f64::INFINITY, a.last().unwrap().end_secs);
         let text: Vec<&str> = a.iter().chain(&b).map(|s| s.text.as_str()).collect();
         // "reports" (middle 29.15 s) comes from the first window, "chest"
         // (29.9 s) from the second.
         assert_eq!(text, ["the patient", "reports", "chest pain"]);
         assert_eq!(b[0].start_secs, 29.8);
         assert_eq!(b[0].end_secs, 30.9);
+    }
+
+    #[test]
+    fn a_segment_never_starts_before_the_one_before_ends() {
+        // The next window stamps its first kept word (middle 17.9 s) as
+        // starting before the last word kept from this one (17.77-17.87 s).
+        let first = vec![w(17.2, 17.6, "normal.", 0), w(17.77, 17.87, "The", 1)];
+        let second = vec![w(17.75, 18.05, "assessment", 0), w(18.1, 18.3, "is", 0)];
+        let a = group(first, 0.0, 17.85, 0.0);
+        assert_eq!((a[1].start_secs, a[1].end_secs), (17.77, 17.87));
+        let b = group(second, 17.85, f64::INFINITY, a[1].end_secs);
+        assert_eq!(b[0].text, "assessment is");
+        assert_eq!((b[0].start_secs, b[0].end_secs), (17.87, 18.3));
+        // Within a window too, and a word that ends before the segment
+        // before it does still gets a segment of its own, of no length.
+        let c = group(
+            vec![w(5.0, 6.0, "one", 0), w(5.5, 5.8, "two", 1)],
+            0.0,
+            f64::INFINITY,
+            0.0,
+        );
+        assert_eq!((c[1].start_secs, c[1].end_secs), (6.0, 6.0));
     }
 
     #[test]
