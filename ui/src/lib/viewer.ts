@@ -296,6 +296,19 @@ export function num(x: number, digits = 1): string {
   return Number.isInteger(x) ? String(x) : x.toFixed(digits);
 }
 
+/**
+ * The first position after `index` (wrapping round) that `skip` does not
+ * rule out, or -1. The look-ahead asks again after every load, so it
+ * follows a reader who moves on meanwhile without leaving gaps behind them.
+ */
+export function nextToFetch(count: number, index: number, skip: (i: number) => boolean): number {
+  for (let step = 1; step < count; step++) {
+    const i = (index + step) % count;
+    if (!skip(i)) return i;
+  }
+  return -1;
+}
+
 /** Keeps decoded frames up to a memory budget, dropping the least recently used. */
 export class FrameCache {
   private map = new Map<string, Frame>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  angle, buildLut, distance, dragWindow, fit, FrameCache, nearestHandle, parseFrame, renderFrame, roi, toImage, toScreen, valueAt, voi, zoomAt,
+  angle, buildLut, distance, dragWindow, fit, FrameCache, nearestHandle, nextToFetch, parseFrame, renderFrame, roi, toImage, toScreen, valueAt, voi, zoomAt,
   type Frame, type FrameHeader,
 } from '../lib/viewer';
 import { importProgress, importSummary, personName } from '../lib/imaging';
@@ -161,6 +161,24 @@ describe('frame cache', () => {
     expect(c.has('a')).toBe(true);
     expect(c.has('b')).toBe(false);
     expect(c.bytes).toBe(one.bytes * 2);
+  });
+
+  it('looks ahead of the reader without leaving gaps when the reader moves on', () => {
+    const cached = new Set<number>();
+    const fetched: number[] = [];
+    let index = 0;
+    // The reader steps once for every frame the look-ahead loads.
+    for (let n = 0; n < 6; n++) {
+      const i = nextToFetch(10, index, (j) => cached.has(j));
+      cached.add(i);
+      fetched.push(i);
+      index++;
+    }
+    expect(fetched).toEqual([1, 2, 3, 4, 5, 6]);
+    // It wraps round past the end, and reports when nothing is left.
+    expect(nextToFetch(4, 2, (j) => j === 3)).toBe(0);
+    expect(nextToFetch(4, 2, () => true)).toBe(-1);
+    expect(nextToFetch(1, 0, () => false)).toBe(-1);
   });
 });
 
