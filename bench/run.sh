@@ -21,7 +21,7 @@
 # into a no-op, to show how much of each figure is waiting for the disk to
 # confirm a commit. Its results go to results-<size>-nofsync.json. Two more
 # diagnostics, set in the environment: BENCH_CACHE_MIB=N gives the benchmark's
-# encrypted connection an N MiB page cache instead of the store's 32 MiB, and
+# encrypted connection an N MiB page cache instead of the store's 128 MiB, and
 # BENCH_PLAIN=0 skips the plain-SQLite twin (and so the ratio), which saves
 # remaking it.
 #

@@ -22,7 +22,10 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use clinicdesk_demo::{generate, DemoReport, DemoSpec, Progress, GENERATOR_VERSION};
 use clinicdesk_domain::{ClinicZone, Role};
 use clinicdesk_keys::Keychain;
-use clinicdesk_store::{BookingRequest, KeySetup, NewClinic, NewUser, Session, Store, Unlock};
+use clinicdesk_store::config::StoreConfig;
+use clinicdesk_store::{
+    BookingRequest, KeySetup, NewClinic, NewUser, PageHmac, Session, Store, Unlock,
+};
 use criterion::{Criterion, SamplingMode};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -60,7 +63,7 @@ struct Config {
     /// BENCH_PLAIN=0: skip the plain-SQLite twin (diagnostic runs; no ratio then).
     plain: bool,
     /// BENCH_CACHE_MIB=N: a diagnostic that gives the benchmark's encrypted
-    /// connection an N MiB page cache instead of the store's 32 MiB.
+    /// connection an N MiB page cache instead of the store's 128 MiB.
     cache_mib: Option<u64>,
     patients: u32,
     appointments: u64,
@@ -191,6 +194,10 @@ fn ensure_data_set(cfg: &Config) -> (PathBuf, Marker) {
             && m.schema == clinicdesk_store::latest_schema()
             && m.patients == cfg.patients
             && m.appointments == cfg.appointments
+            // A set made on a machine that chose the other page HMAC would
+            // measure that machine's choice, not this one's.
+            && StoreConfig::load(&pristine).map(|c| c.page_hmac).ok()
+                == Some(PageHmac::for_this_machine())
     };
     if let Some(m) = std::fs::read(&marker_path)
         .ok()
@@ -466,7 +473,7 @@ fn main() {
         eprintln!("bench: DIAGNOSTIC RUN: fsync is disabled (eatmydata); these figures are not durable-commit figures");
     }
     if let Some(mib) = cfg.cache_mib {
-        eprintln!("bench: DIAGNOSTIC RUN: the encrypted connection gets a {mib} MiB page cache (the store uses 32 MiB)");
+        eprintln!("bench: DIAGNOSTIC RUN: the encrypted connection gets a {mib} MiB page cache (the store uses 128 MiB)");
     }
     let mut c = Criterion::default().configure_from_args();
     let mut rec = Recorder::default();

@@ -7,6 +7,7 @@
 
 mod appointment_rows;
 pub mod audit;
+mod checkpoint;
 pub mod config;
 pub mod directory;
 pub mod error;
@@ -18,7 +19,7 @@ pub mod users;
 pub mod write;
 
 pub use audit::{AuditFilter, AuditRow, Verification};
-pub use config::KeySource;
+pub use config::{KeySource, PageHmac};
 pub use error::{Result, StoreError};
 pub use migrate::{latest as latest_schema, MIGRATIONS};
 pub use session::Session;

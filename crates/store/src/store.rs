@@ -1,6 +1,7 @@
 //! Creating, opening and re-keying the encrypted store.
 
-use crate::config::{self, KeySource, StoreConfig};
+use crate::checkpoint::{self, Checkpointer};
+use crate::config::{self, KeySource, PageHmac, StoreConfig};
 use crate::error::{Result, StoreError};
 use crate::migrate;
 use crate::session::Session;
@@ -12,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 /// The encrypted local store of one clinic desktop.
 pub struct Store {
+    // First, so it stops before the connection closes.
+    checkpointer: Checkpointer,
     pub(crate) conn: Connection,
     pub(crate) dir: PathBuf,
     pub(crate) config: StoreConfig,
@@ -115,7 +118,7 @@ impl Store {
             }
         };
         let built = (|| {
-            let mut conn = open_connection(&db, &key, true)?;
+            let mut conn = open_connection(&db, &key, cfg.page_hmac, true)?;
             migrate::migrate_to(&mut conn, migrate::latest())?;
             let device_id = uuid::Uuid::now_v7().to_string();
             let tx = conn.transaction()?;
@@ -133,6 +136,7 @@ impl Store {
             crate::clinic::insert_settings(&tx, &name, timezone)?;
             tx.commit()?;
             let mut store = Store {
+                checkpointer: background_checkpoints(&conn, &db, &key, cfg.page_hmac),
                 conn,
                 dir: dir.to_path_buf(),
                 config: cfg.clone(),
@@ -174,8 +178,13 @@ impl Store {
             ));
         }
         let Store {
-            conn, dir, config, ..
+            checkpointer,
+            conn,
+            dir,
+            config,
+            ..
         } = self;
+        drop(checkpointer);
         drop(conn);
         remove_store_files(&dir, &config, key);
         Ok(())
@@ -188,7 +197,7 @@ impl Store {
         if !db.exists() {
             return Err(StoreError::NotAStore(dir.display().to_string()));
         }
-        let conn = match cfg.key_source {
+        let (conn, key) = match cfg.key_source {
             KeySource::Keychain => open_with_keychain(&db, &cfg, &unlock.keychain)?,
             KeySource::KeyFile => {
                 let pass = unlock.passphrase.as_deref().ok_or_else(|| {
@@ -198,13 +207,19 @@ impl Store {
                     )
                 })?;
                 let key = keyfile::open(&config::key_file_path(dir), pass)?;
-                open_connection(&db, &key, false)?
+                (open_connection(&db, &key, cfg.page_hmac, false)?, key)
             }
         };
-        Store::finish_open(conn, dir, cfg)
+        let checkpointer = background_checkpoints(&conn, &db, &key, cfg.page_hmac);
+        Store::finish_open(conn, dir, cfg, checkpointer)
     }
 
-    fn finish_open(mut conn: Connection, dir: &Path, config: StoreConfig) -> Result<Store> {
+    fn finish_open(
+        mut conn: Connection,
+        dir: &Path,
+        config: StoreConfig,
+        checkpointer: Checkpointer,
+    ) -> Result<Store> {
         migrate::migrate_to(&mut conn, migrate::latest())?;
         let meta = |conn: &Connection, k: &str| -> Result<String> {
             conn.query_row("SELECT value FROM store_meta WHERE key = ?1", [k], |r| {
@@ -224,6 +239,7 @@ impl Store {
             .optional()?;
         let last = last.and_then(|s| s.parse::<Hlc>().ok());
         Ok(Store {
+            checkpointer,
             clock: HlcClock::resume(device_id.clone(), last.as_ref()),
             conn,
             dir: dir.to_path_buf(),
@@ -319,45 +335,77 @@ impl Store {
         ))?;
         self.conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        // Its connection holds the old key.
+        self.checkpointer = background_checkpoints(
+            &self.conn,
+            &config::db_path(&self.dir),
+            key,
+            self.config.page_hmac,
+        );
         Ok(())
     }
 }
 
-fn open_with_keychain(db: &Path, cfg: &StoreConfig, kc: &Keychain) -> Result<Connection> {
+fn open_with_keychain(
+    db: &Path,
+    cfg: &StoreConfig,
+    kc: &Keychain,
+) -> Result<(Connection, StoreKey)> {
     let key = kc.require(&cfg.key_account())?;
-    match open_connection(db, &key, false) {
+    match open_connection(db, &key, cfg.page_hmac, false) {
         Err(StoreError::WrongKey(_)) => {
             // A rekey may have been cut short after re-encrypting: promote the waiting key.
             let Some(next) = kc.load(&cfg.next_key_account())? else {
                 return Err(StoreError::WrongKey(db.display().to_string()));
             };
-            let conn = open_connection(db, &next, false)?;
+            let conn = open_connection(db, &next, cfg.page_hmac, false)?;
             kc.save(&cfg.key_account(), &next)?;
             kc.delete(&cfg.next_key_account())?;
-            Ok(conn)
+            Ok((conn, next))
         }
         Ok(conn) => {
             // The rekey did not happen, or finished: a leftover waiting key is stale.
             if kc.load(&cfg.next_key_account())?.is_some() {
                 kc.delete(&cfg.next_key_account())?;
             }
-            Ok(conn)
+            Ok((conn, key))
         }
-        other => other,
+        Err(e) => Err(e),
     }
+}
+
+/// Checkpoints what `writer` commits on a connection of its own, opened
+/// with the store's key.
+fn background_checkpoints(
+    writer: &Connection,
+    db: &Path,
+    key: &StoreKey,
+    hmac: PageHmac,
+) -> Checkpointer {
+    let (db, key) = (db.to_path_buf(), key.clone());
+    Checkpointer::start(
+        writer,
+        Box::new(move || open_connection(&db, &key, hmac, false)),
+    )
 }
 
 /// Opens the database file with the key applied before anything is read or
 /// written, so no unencrypted page is ever produced.
-pub(crate) fn open_connection(db: &Path, key: &StoreKey, create: bool) -> Result<Connection> {
+pub(crate) fn open_connection(
+    db: &Path,
+    key: &StoreKey,
+    hmac: PageHmac,
+    create: bool,
+) -> Result<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(db, flags)?;
     conn.execute_batch(&format!(
-        "PRAGMA key = \"{}\";",
-        key.sqlcipher_literal().as_str()
+        "PRAGMA key = \"{}\"; PRAGMA cipher_hmac_algorithm = {};",
+        key.sqlcipher_literal().as_str(),
+        hmac.sqlcipher_name()
     ))?;
     verify_and_configure(conn, db)
 }
@@ -381,6 +429,9 @@ fn verify_and_configure(conn: Connection, db: &Path) -> Result<Connection> {
     // so a killed process loses nothing committed; the log is synced to disk at
     // checkpoints rather than at every commit, which keeps a booking under a
     // millisecond. Only an OS crash or power cut can lose the last moments.
+    // The page cache holds decrypted pages: a page read again from it skips
+    // the pread, the decryption and the HMAC check. It fills only as pages are
+    // read, so a small clinic's store never uses all 128 MiB.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
@@ -388,8 +439,9 @@ fn verify_and_configure(conn: Connection, db: &Path) -> Result<Connection> {
          PRAGMA busy_timeout = 5000;
          PRAGMA temp_store = MEMORY;
          PRAGMA secure_delete = ON;
-         PRAGMA cache_size = -32768;",
+         PRAGMA cache_size = -131072;",
     )?;
+    conn.pragma_update(None, "wal_autocheckpoint", checkpoint::FALLBACK_PAGES)?;
     // A booking alone runs about twenty distinct statements; with rusqlite's
     // default of 16 cached, the LRU would re-prepare every one of them on
     // every call.
@@ -420,6 +472,7 @@ impl Store {
         )?;
         crate::clinic::insert_settings(&conn, &clinic.name, clinic.timezone)?;
         let mut store = Store {
+            checkpointer: plain_background_checkpoints(&conn, &db),
             conn,
             dir: dir.to_path_buf(),
             config: StoreConfig::new(uuid::Uuid::new_v4().to_string(), KeySource::KeyFile),
@@ -440,8 +493,20 @@ impl Store {
         }
         let conn = verify_and_configure(Connection::open(&db)?, &db)?;
         let config = StoreConfig::new(uuid::Uuid::new_v4().to_string(), KeySource::KeyFile);
-        Store::finish_open(conn, dir, config)
+        let checkpointer = plain_background_checkpoints(&conn, &db);
+        Store::finish_open(conn, dir, config, checkpointer)
     }
+}
+
+/// Checkpoints a plain twin the way [`background_checkpoints`] does an
+/// encrypted store, so the two are compared like for like.
+#[cfg(feature = "unencrypted-benchmark")]
+fn plain_background_checkpoints(writer: &Connection, db: &Path) -> Checkpointer {
+    let db = db.to_path_buf();
+    Checkpointer::start(
+        writer,
+        Box::new(move || verify_and_configure(Connection::open(&db)?, &db)),
+    )
 }
 
 /// Removes a store's database (with its WAL and journal), its config file
@@ -476,7 +541,8 @@ mod tests {
             let db = config::db_path(dir.path());
             let key = StoreKey::generate();
             {
-                let mut conn = open_connection(&db, &key, true).unwrap();
+                let mut conn =
+                    open_connection(&db, &key, PageHmac::for_this_machine(), true).unwrap();
                 migrate::migrate_to(&mut conn, start).unwrap();
                 assert_eq!(migrate::current(&conn).unwrap(), start);
                 if start >= 1 {
@@ -494,7 +560,7 @@ mod tests {
                     .unwrap();
                 }
             }
-            let mut conn = open_connection(&db, &key, false).unwrap();
+            let mut conn = open_connection(&db, &key, PageHmac::for_this_machine(), false).unwrap();
             assert_eq!(
                 migrate::migrate_to(&mut conn, migrate::latest()).unwrap(),
                 migrate::latest()
@@ -541,7 +607,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = config::db_path(dir.path());
         let key = StoreKey::generate();
-        let mut conn = open_connection(&db, &key, true).unwrap();
+        let mut conn = open_connection(&db, &key, PageHmac::for_this_machine(), true).unwrap();
         migrate::migrate_to(&mut conn, 10).unwrap();
         let patient = |id: &str| {
             format!(
@@ -585,7 +651,7 @@ mod tests {
         let db = config::db_path(dir.path());
         let key = StoreKey::generate();
         {
-            let mut conn = open_connection(&db, &key, true).unwrap();
+            let mut conn = open_connection(&db, &key, PageHmac::for_this_machine(), true).unwrap();
             migrate::migrate_to(&mut conn, migrate::latest()).unwrap();
             conn.pragma_update(None, "user_version", migrate::latest() + 1)
                 .unwrap();
@@ -593,7 +659,7 @@ mod tests {
                 .unwrap();
         }
         let before = std::fs::read(&db).unwrap();
-        let mut conn = open_connection(&db, &key, false).unwrap();
+        let mut conn = open_connection(&db, &key, PageHmac::for_this_machine(), false).unwrap();
         let err = migrate::migrate_to(&mut conn, migrate::latest()).unwrap_err();
         assert!(matches!(err, StoreError::NewerSchema { .. }), "{err}");
         assert!(err.to_string().contains("newer ClinicDesk"), "{err}");
@@ -606,7 +672,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = config::db_path(dir.path());
         let key = StoreKey::generate();
-        let mut conn = open_connection(&db, &key, true).unwrap();
+        let mut conn = open_connection(&db, &key, PageHmac::for_this_machine(), true).unwrap();
         migrate::migrate_to(&mut conn, 1).unwrap();
         // Make migration 2 fail half-way: its table already exists.
         conn.execute_batch("CREATE TABLE fhir_links (x INTEGER);")

@@ -268,12 +268,7 @@ fn audit_verification_finds_the_first_altered_or_removed_entry() {
     let key = clinicdesk_keys::Keychain::default()
         .require(&cfg.key_account())
         .unwrap();
-    let raw = rusqlite::Connection::open(config::db_path(dir.path())).unwrap();
-    raw.execute_batch(&format!(
-        "PRAGMA key = \"{}\";",
-        key.sqlcipher_literal().as_str()
-    ))
-    .unwrap();
+    let raw = raw_database(&config::db_path(dir.path()), &key, cfg.page_hmac).unwrap();
     raw.execute_batch("DROP TRIGGER audit_is_append_only_update; UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 5;").unwrap();
     drop(raw);
     let mut store = Store::open(dir.path(), &Unlock::default()).unwrap();
@@ -283,12 +278,7 @@ fn audit_verification_finds_the_first_altered_or_removed_entry() {
     assert_eq!(v.first_broken, Some(5));
     assert!(v.problem.unwrap().contains("altered"));
     drop(store);
-    let raw = rusqlite::Connection::open(config::db_path(dir.path())).unwrap();
-    raw.execute_batch(&format!(
-        "PRAGMA key = \"{}\";",
-        key.sqlcipher_literal().as_str()
-    ))
-    .unwrap();
+    let raw = raw_database(&config::db_path(dir.path()), &key, cfg.page_hmac).unwrap();
     raw.execute_batch(
         "DROP TRIGGER audit_is_append_only_delete; DELETE FROM audit_log WHERE seq >= 3;",
     )
@@ -310,12 +300,7 @@ fn the_audit_trail_refuses_edits_through_sql() {
     let key = clinicdesk_keys::Keychain::default()
         .require(&cfg.key_account())
         .unwrap();
-    let raw = rusqlite::Connection::open(config::db_path(dir.path())).unwrap();
-    raw.execute_batch(&format!(
-        "PRAGMA key = \"{}\";",
-        key.sqlcipher_literal().as_str()
-    ))
-    .unwrap();
+    let raw = raw_database(&config::db_path(dir.path()), &key, cfg.page_hmac).unwrap();
     let err = raw
         .execute("DELETE FROM audit_log WHERE seq = 1", [])
         .unwrap_err();

@@ -275,6 +275,87 @@ fn a_key_file_store_opens_with_its_passphrase_only() {
 }
 
 #[test]
+fn a_new_store_records_the_page_hmac_its_pages_carry() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(new_clinic(dir.path(), daytime_zone()));
+    let cfg = StoreConfig::load(dir.path()).unwrap();
+    assert_eq!(cfg.page_hmac, PageHmac::for_this_machine());
+    let key = Keychain::default().require(&cfg.key_account()).unwrap();
+    let db = config::db_path(dir.path());
+    raw_database(&db, &key, cfg.page_hmac).expect("the recorded HMAC reads the file");
+    let other = match cfg.page_hmac {
+        PageHmac::Sha256 => PageHmac::Sha512,
+        PageHmac::Sha512 => PageHmac::Sha256,
+    };
+    assert!(
+        raw_database(&db, &key, other).is_err(),
+        "pages must not verify under the other HMAC"
+    );
+}
+
+/// Stores made before the HMAC could be chosen have no `page_hmac` in
+/// store.json and SHA-512 pages; they open and keep their records.
+#[test]
+fn a_store_from_before_the_hmac_setting_opens_as_sha512() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, admin) = new_clinic(dir.path(), daytime_zone());
+    store
+        .add_patient(
+            &admin,
+            &PatientInput {
+                given_name: "Florence".into(),
+                family_name: "Nightingale".into(),
+                birth_date: "1820-05-12".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    drop(store);
+    let cfg = StoreConfig::load(dir.path()).unwrap();
+    let key = Keychain::default().require(&cfg.key_account()).unwrap();
+    let db = config::db_path(dir.path());
+    let legacy = dir.path().join("legacy.db");
+    {
+        let conn = raw_database(&db, &key, cfg.page_hmac).unwrap();
+        conn.execute_batch(&format!(
+            "ATTACH DATABASE '{}' AS legacy KEY \"{}\";
+             PRAGMA legacy.cipher_hmac_algorithm = HMAC_SHA512;
+             SELECT sqlcipher_export('legacy');
+             PRAGMA legacy.user_version = {};
+             DETACH DATABASE legacy;",
+            legacy.display(),
+            key.sqlcipher_literal().as_str(),
+            latest_schema()
+        ))
+        .unwrap();
+    }
+    std::fs::rename(&legacy, &db).unwrap();
+    let path = dir.path().join(config::CONFIG_FILE);
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    json.as_object_mut()
+        .unwrap()
+        .remove("page_hmac")
+        .expect("a new store records it");
+    std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+
+    assert_eq!(
+        StoreConfig::load(dir.path()).unwrap().page_hmac,
+        PageHmac::Sha512
+    );
+    let mut store = Store::open(dir.path(), &Unlock::default()).unwrap();
+    let admin = store.login("admin", PASSWORD).unwrap();
+    assert_eq!(
+        store
+            .search_patients(&admin, "Nightingale", 10)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(store.integrity_check().unwrap().is_empty());
+}
+
+#[test]
 fn rekey_keeps_every_record_and_retires_the_old_key() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, admin) = new_clinic(dir.path(), daytime_zone());

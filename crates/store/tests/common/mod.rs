@@ -251,3 +251,20 @@ pub fn served(from: &Store) -> Vec<clinicdesk_sync_proto::ServedChange> {
         })
         .collect()
 }
+
+/// Opens a store's database file directly with its key and page HMAC, the
+/// way someone holding the key could behind ClinicDesk's back.
+pub fn raw_database(
+    db: &std::path::Path,
+    key: &clinicdesk_keys::StoreKey,
+    hmac: PageHmac,
+) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(db)?;
+    conn.execute_batch(&format!(
+        "PRAGMA key = \"{}\"; PRAGMA cipher_hmac_algorithm = {};",
+        key.sqlcipher_literal().as_str(),
+        hmac.sqlcipher_name()
+    ))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+    Ok(conn)
+}
