@@ -57,6 +57,7 @@ impl SqliteDb {
             .map_err(|e| DbError::Backend(format!("cannot create {}: {e}", dir.display())))?;
         let key = load_or_make_key(key_file)?;
         let db = dir.join("server.db");
+        clinicdesk_page_crypto::install().map_err(|e| DbError::Backend(e.to_string()))?;
         let conn = Connection::open(&db)?;
         conn.execute_batch(&format!("PRAGMA key = \"x'{key}'\";"))?;
         if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {

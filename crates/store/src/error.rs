@@ -40,6 +40,8 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    PageCipher(#[from] clinicdesk_page_crypto::InstallError),
 }
 
 impl StoreError {
@@ -70,6 +72,7 @@ impl StoreError {
             StoreError::Transition(_) => "transition",
             StoreError::Io { .. } => "io",
             StoreError::Sqlite(_) => "database",
+            StoreError::PageCipher(_) => "page-cipher",
         }
     }
 }

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_claim_outbox.sql"),
     migration!(11, "0011_duplicate_mrn_conflicts.sql"),
     migration!(12, "0012_clinic_settings.sql"),
+    migration!(13, "0013_list_indexes.sql"),
 ];
 
 pub fn latest() -> i64 {

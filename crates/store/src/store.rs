@@ -397,6 +397,7 @@ pub(crate) fn open_connection(
     hmac: PageHmac,
     create: bool,
 ) -> Result<Connection> {
+    clinicdesk_page_crypto::install()?;
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;

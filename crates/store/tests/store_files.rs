@@ -293,6 +293,20 @@ fn a_new_store_records_the_page_hmac_its_pages_carry() {
     );
 }
 
+#[test]
+fn a_store_encrypts_its_pages_with_the_clinicdesk_page_cipher() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, admin) = new_clinic(dir.path(), daytime_zone());
+    let provider = store
+        .write(&admin, |tx| {
+            Ok(tx
+                .conn()
+                .query_row("PRAGMA cipher_provider", [], |r| r.get::<_, String>(0))?)
+        })
+        .unwrap();
+    assert_eq!(provider, clinicdesk_page_crypto::PROVIDER_NAME);
+}
+
 /// Stores made before the HMAC could be chosen have no `page_hmac` in
 /// store.json and SHA-512 pages; they open and keep their records.
 #[test]
