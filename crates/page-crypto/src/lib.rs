@@ -88,8 +88,7 @@ fn keyed_memory_connection() -> rusqlite::Result<Connection> {
     let conn = Connection::open_in_memory()?;
     let mut key = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))?;
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))?;
     Ok(conn)
 }
 
