@@ -9,12 +9,12 @@
 //! are f32, which is what whisper.cpp's loader checks byte for byte.
 
 use crate::error::{Error, Result};
+use crate::model_file::GGML_MAGIC;
 use half::f16;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-const GGML_MAGIC: u32 = 0x6767_6d6c;
 const SAMPLE_RATE: f64 = 16_000.0;
 const N_FFT: usize = 400;
 

@@ -22,6 +22,8 @@ pub enum Error {
     ModelMissing { path: PathBuf },
     #[error("{} is not a Whisper model whisper.cpp can load; obtain one with models/obtain.sh", path.display())]
     ModelInvalid { path: PathBuf },
+    #[error("{} stores its weights as 32-bit floats, which whisper.cpp loads but cannot run; use a 16-bit (f16) or quantized ggml model, such as models/obtain.sh makes", path.display())]
+    ModelAllF32 { path: PathBuf },
     #[error("this computer's processor lacks {missing}, which speech transcription needs (any Intel processor from 2013 or AMD processor from 2015 on has it); dictation is not available on this computer")]
     UnsupportedCpu { missing: String },
     #[error("model conversion failed: {0}")]

@@ -7,6 +7,7 @@
 pub mod audio;
 pub mod convert;
 pub mod error;
+mod model_file;
 pub mod record;
 pub mod resample;
 pub mod transcribe;

@@ -40,6 +40,7 @@ impl Model {
                 path: path.to_path_buf(),
             });
         }
+        crate::model_file::refuse_unrunnable(path)?;
         // Without a log backend this silences whisper.cpp's chatter on stderr.
         whisper_rs::install_logging_hooks();
         let ctx = WhisperContext::new_with_params(path, WhisperContextParameters::default())
