@@ -309,6 +309,28 @@ export function nextToFetch(count: number, index: number, skip: (i: number) => b
   return -1;
 }
 
+/**
+ * One request per key while it is in flight: the reader and the look-ahead
+ * asking for the same frame share it instead of fetching it twice.
+ */
+export class InFlight<T> {
+  private pending = new Map<string, Promise<T>>();
+
+  run(key: string, start: () => Promise<T>): Promise<T> {
+    const running = this.pending.get(key);
+    if (running) return running;
+    const p = start().finally(() => {
+      if (this.pending.get(key) === p) this.pending.delete(key);
+    });
+    this.pending.set(key, p);
+    return p;
+  }
+
+  clear(): void {
+    this.pending.clear();
+  }
+}
+
 /** Keeps decoded frames up to a memory budget, dropping the least recently used. */
 export class FrameCache {
   private map = new Map<string, Frame>();

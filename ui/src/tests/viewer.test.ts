@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  angle, buildLut, distance, dragWindow, fit, FrameCache, nearestHandle, nextToFetch, parseFrame, renderFrame, roi, toImage, toScreen, valueAt, voi, zoomAt,
+  angle, buildLut, distance, dragWindow, fit, FrameCache, InFlight, nearestHandle, nextToFetch, parseFrame, renderFrame, roi, toImage, toScreen, valueAt, voi, zoomAt,
   type Frame, type FrameHeader,
 } from '../lib/viewer';
 import { importProgress, importSummary, personName } from '../lib/imaging';
@@ -179,6 +179,44 @@ describe('frame cache', () => {
     expect(nextToFetch(4, 2, (j) => j === 3)).toBe(0);
     expect(nextToFetch(4, 2, () => true)).toBe(-1);
     expect(nextToFetch(1, 0, () => false)).toBe(-1);
+  });
+});
+
+describe('requests in flight', () => {
+  it('are shared by everyone asking for the same frame, and made again once settled', async () => {
+    const inflight = new InFlight<number>();
+    let started = 0;
+    let release: (v: number) => void = () => {};
+    const start = () => {
+      started++;
+      return new Promise<number>((r) => { release = r; });
+    };
+    const a = inflight.run('sop#0', start);
+    const b = inflight.run('sop#0', start);
+    expect(started).toBe(1);
+    release(7);
+    expect(await a).toBe(7);
+    expect(await b).toBe(7);
+    void inflight.run('sop#0', start);
+    expect(started).toBe(2);
+  });
+
+  it('forget a failed request, so the next ask tries again', async () => {
+    const inflight = new InFlight<number>();
+    let started = 0;
+    const fail = () => { started++; return Promise.reject(new Error('cut short')); };
+    await expect(inflight.run('sop#1', fail)).rejects.toThrow('cut short');
+    await expect(inflight.run('sop#1', fail)).rejects.toThrow('cut short');
+    expect(started).toBe(2);
+  });
+
+  it('keep different frames apart', () => {
+    const inflight = new InFlight<string>();
+    let started = 0;
+    const start = () => { started++; return new Promise<string>(() => {}); };
+    void inflight.run('sop#0', start);
+    void inflight.run('sop#1', start);
+    expect(started).toBe(2);
   });
 });
 
