@@ -12,7 +12,6 @@
 //! # Ok(()) }
 //! ```
 
-mod guard;
 pub mod import;
 pub mod meta;
 pub mod pacs;

@@ -58,7 +58,9 @@ pub(crate) fn open(
     if !looks_like_dicom(bytes) {
         return Err(MetaError::NotDicom);
     }
-    crate::guard::check_lengths(bytes).map_err(MetaError::Invalid)?;
+    // Damaged lengths and runaway nesting are refused before dicom-rs
+    // allocates for them or recurses into them.
+    clinicdesk_imaging::check_lengths(bytes).map_err(|e| MetaError::Invalid(e.to_string()))?;
     catch_unwind(AssertUnwindSafe(|| {
         let options = OpenFileOptions::new().read_preamble(ReadPreamble::Auto);
         let options = if header_only {
@@ -180,5 +182,30 @@ mod tests {
         cut.extend_from_slice(b"DICM\x02\x00");
         let err = read_meta(&cut).unwrap_err().to_string();
         assert!(err.contains("could not be read"), "{err}");
+    }
+
+    #[test]
+    fn damaged_lengths_and_runaway_nesting_are_refused_before_dicom_rs_reads_them() {
+        let mut f = vec![0u8; 128];
+        f.extend_from_slice(b"DICM");
+        f.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I', 20, 0]);
+        f.extend_from_slice(b"1.2.840.10008.1.2.1\0");
+        let mut long = f.clone();
+        // (0008,1115) SQ claiming 0xE0000000 bytes.
+        long.extend_from_slice(&[0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 0, 0, 0, 0xE0]);
+        let err = read_meta(&long).unwrap_err().to_string();
+        assert!(
+            err.contains("(0008,1115) declares 3758096384 bytes"),
+            "{err}"
+        );
+        // 100,000 sequences one in the next would exhaust dicom-rs's stack.
+        for _ in 0..100_000 {
+            f.extend_from_slice(&[
+                0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+            ]);
+            f.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        }
+        let err = read_meta(&f).unwrap_err().to_string();
+        assert!(err.contains("nest more than 32 deep"), "{err}");
     }
 }

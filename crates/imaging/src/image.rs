@@ -158,6 +158,7 @@ impl Image {
                     .into(),
             ));
         }
+        crate::lengths::check_lengths(bytes)?;
         let obj = guarded("reading the data set", || {
             OpenFileOptions::new()
                 .read_preamble(ReadPreamble::Auto)

@@ -27,6 +27,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod image;
+mod lengths;
 mod pixels;
 mod rle;
 mod tags;
@@ -34,5 +35,6 @@ mod window;
 
 pub use error::{ImagingError, Result};
 pub use image::{FileWindow, Image, ImageInfo, ModalityFrame, TagEntry, MAX_VALUE_CHARS};
+pub use lengths::check_lengths;
 pub use pixels::{Photometric, Samples, StoredFrame};
 pub use window::{Preset, RgbaFrame, VoiFunction, Window};

@@ -287,6 +287,86 @@ fn broken_files_say_what_is_wrong() {
     );
 }
 
+/// Where the Pixel Data element's 32-bit length sits in `bytes`.
+fn pixel_data_length_at(bytes: &[u8], big_endian: bool) -> usize {
+    let tag: &[u8] = if big_endian {
+        &[0x7F, 0xE0, 0x00, 0x10]
+    } else {
+        &[0xE0, 0x7F, 0x10, 0x00]
+    };
+    let at = bytes
+        .windows(4)
+        .rposition(|w| w == tag)
+        .expect("a Pixel Data element");
+    // Explicit VR: tag, "OW", two reserved bytes; implicit VR: tag.
+    if bytes[at + 4..at + 6] == *b"OW" || bytes[at + 4..at + 6] == *b"OB" {
+        at + 8
+    } else {
+        at + 4
+    }
+}
+
+#[test]
+fn a_damaged_length_is_refused_before_anything_is_allocated_for_it() {
+    for (ts, big) in [
+        (EXPLICIT_LE, false),
+        (IMPLICIT_LE, false),
+        (EXPLICIT_BE, true),
+    ] {
+        let mut bytes = common::ct(ts);
+        let at = pixel_data_length_at(&bytes, big);
+        let damaged = 0xFFFF_0000u32;
+        let len = if big {
+            damaged.to_be_bytes()
+        } else {
+            damaged.to_le_bytes()
+        };
+        bytes[at..at + 4].copy_from_slice(&len);
+        let left = bytes.len() - (at + 4);
+        let e = Image::from_bytes(&bytes).unwrap_err();
+        assert!(matches!(e, ImagingError::Malformed(_)), "{ts}: {e}");
+        assert!(
+            e.to_string().contains(&format!(
+                "the element (7FE0,0010) declares 4294901760 bytes but only {left} are left in the file"
+            )),
+            "{ts}: {e}"
+        );
+    }
+}
+
+/// A CT file with `depth` sequences nested one in the next after its
+/// pixel data, each of undefined length and closed by delimiters.
+fn nested(depth: usize) -> Vec<u8> {
+    let mut bytes = common::ct(EXPLICIT_LE);
+    for _ in 0..depth {
+        // (FFFA,FFFA) Digital Signatures Sequence, SQ, undefined length,
+        // then an item of undefined length.
+        bytes.extend([
+            0xFA, 0xFF, 0xFA, 0xFF, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]);
+        bytes.extend([0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+    }
+    for _ in 0..depth {
+        bytes.extend([0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
+        bytes.extend([0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    }
+    bytes
+}
+
+#[test]
+fn sequences_nested_beyond_reason_are_refused_rather_than_recursed_into() {
+    // dicom-rs reads nested sequences by recursion: 200,000 levels (4 MB)
+    // would exhaust the thread's stack and take the whole app down.
+    let e = Image::from_bytes(&nested(200_000)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the DICOM data set could not be read: its sequences nest more than 32 deep (at (FFFA,FFFA))"
+    );
+    // Real files nest a few levels; 32 still open.
+    let img = Image::from_bytes(&nested(32)).unwrap();
+    assert_eq!(img.info().rows, 4);
+}
+
 #[test]
 fn tags_list_every_element_with_keywords_and_short_values() {
     let img = Image::from_bytes(&common::ct(EXPLICIT_LE)).unwrap();
