@@ -76,6 +76,34 @@ impl ImportReport {
             .iter()
             .filter(|s| s.link_state == Some(LinkState::NeedsConfirmation))
     }
+
+    /// Adds the report of a later import (the next series of a study
+    /// retrieved series by series): counts add up, a study met again keeps
+    /// one entry, with its latest link state.
+    pub fn absorb(&mut self, later: ImportReport) {
+        self.imported += later.imported;
+        self.already_present += later.already_present;
+        self.failed.extend(later.failed);
+        self.skipped.extend(later.skipped);
+        for study in later.studies {
+            match self
+                .studies
+                .iter_mut()
+                .find(|s| s.study_uid == study.study_uid)
+            {
+                Some(s) => {
+                    s.imported += study.imported;
+                    s.already_present += study.already_present;
+                    s.failed += study.failed;
+                    if study.link_state.is_some() {
+                        s.link_state = study.link_state;
+                        s.link_issues = study.link_issues;
+                    }
+                }
+                None => self.studies.push(study),
+            }
+        }
+    }
 }
 
 /// Where an instance's bytes are.
@@ -336,6 +364,47 @@ mod tests {
         b.iter()
             .map(|v| v.iter().map(|p| p.size).collect())
             .collect()
+    }
+
+    fn study(uid: &str, imported: usize, link: Option<LinkState>) -> StudyResult {
+        StudyResult {
+            study_uid: uid.into(),
+            link_state: link,
+            link_issues: Vec::new(),
+            imported,
+            already_present: 1,
+            failed: 0,
+        }
+    }
+
+    #[test]
+    fn reports_of_a_study_s_series_add_up_to_one_entry() {
+        let mut whole = ImportReport {
+            imported: 4,
+            already_present: 1,
+            studies: vec![study("1.2", 4, Some(LinkState::NeedsConfirmation))],
+            ..Default::default()
+        };
+        whole.absorb(ImportReport {
+            imported: 2,
+            already_present: 1,
+            failed: vec![NotImported {
+                source: "PACS part 3".into(),
+                reason: "damaged".into(),
+            }],
+            studies: vec![
+                study("1.2", 2, Some(LinkState::Linked)),
+                study("1.3", 0, None),
+            ],
+            ..Default::default()
+        });
+        assert_eq!((whole.imported, whole.already_present), (6, 2));
+        assert_eq!(whole.failed.len(), 1);
+        assert_eq!(whole.studies.len(), 2);
+        let s = &whole.studies[0];
+        assert_eq!((s.imported, s.already_present), (6, 2));
+        assert_eq!(s.link_state, Some(LinkState::Linked));
+        assert_eq!(whole.studies[1].study_uid, "1.3");
     }
 
     #[test]

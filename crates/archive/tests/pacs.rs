@@ -132,6 +132,13 @@ fn studies_are_searched_retrieved_once_and_stay_viewable() {
         .rfind(|p| p.phase == Phase::Receiving)
         .unwrap();
     assert_eq!((received.done, received.total), (5, 5));
+    // Series by series: the first series is stored before the second is
+    // received, and the counts run over the whole study.
+    let first_stored = phases.iter().position(|p| p.phase == Phase::Storing);
+    let last_received = phases.iter().rposition(|p| p.phase == Phase::Receiving);
+    assert!(first_stored < last_received, "{phases:?}");
+    let last_stored = phases.iter().rfind(|p| p.phase == Phase::Storing).unwrap();
+    assert_eq!((last_stored.done, last_stored.total), (5, 5), "{phases:?}");
     let again = client
         .retrieve(&mut store, &admin, &study_uid, &mut |_| {})
         .unwrap();

@@ -1,5 +1,5 @@
 //! The clinic's PACS over DICOMweb: QIDO-RS to search studies, WADO-RS to
-//! retrieve a whole study, which is then imported like a CD. Retrieved
+//! retrieve a study series by series, each imported like a CD as it comes. Retrieved
 //! studies live in the store, so they stay viewable when the PACS is down.
 //!
 //! The address and user name are store settings ([`PacsSettings`]); the
@@ -9,7 +9,7 @@
 pub mod multipart;
 pub mod qido;
 
-use crate::import::{import_bytes, ImportReport, Progress};
+use crate::import::{import_bytes, ImportReport, Phase, Progress};
 use clinicdesk_domain::Permission;
 use clinicdesk_store::{PacsSettings, Session, Store, StoreError};
 pub use qido::{StudyMatch, StudyQuery};
@@ -42,6 +42,12 @@ pub enum PacsError {
     Http { status: u16, detail: String },
     #[error("{0}")]
     Protocol(String),
+    #[error("the study arrived in part: {stored} of its {series} series are stored, then {reason}; retrieve it again for the rest")]
+    Incomplete {
+        stored: usize,
+        series: usize,
+        reason: String,
+    },
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -195,9 +201,12 @@ impl PacsClient {
         Ok(found)
     }
 
-    /// Retrieves a whole study (WADO-RS, `multipart/related;
+    /// Retrieves a study (WADO-RS, `multipart/related;
     /// type="application/dicom"`) in the transfer syntax the PACS stores,
-    /// and imports it. Progress counts instances received, then stored.
+    /// and imports it. Series by series where the PACS lists them (QIDO-RS),
+    /// each stored before the next is asked for, so memory holds one series
+    /// rather than the study. Progress counts instances received, then
+    /// stored, over the whole study.
     pub fn retrieve(
         &self,
         store: &mut Store,
@@ -214,16 +223,84 @@ impl PacsClient {
             )));
         }
         let expected = self.instance_count(uid)?;
+        let series = self.series_uids(uid)?;
+        let paths: Vec<String> = if series.len() > 1 {
+            series
+                .iter()
+                .map(|s| format!("/studies/{uid}/series/{s}"))
+                .collect()
+        } else {
+            vec![format!("/studies/{uid}")]
+        };
+        let origin = format!("the PACS at {}", self.settings.url);
+        let total = |seen: usize| expected.unwrap_or(0).max(seen);
+        let mut report = ImportReport::default();
+        // Instances of the series already stored.
+        let mut before = 0;
+        for (i, path) in paths.iter().enumerate() {
+            let parts = self.fetch(uid, path, &mut |received| {
+                progress(Progress {
+                    phase: Phase::Receiving,
+                    done: before + received,
+                    total: total(before + received),
+                })
+            });
+            let parts = match parts {
+                Ok(parts) => parts,
+                Err(e) if i > 0 => {
+                    return Err(PacsError::Incomplete {
+                        stored: i,
+                        series: paths.len(),
+                        reason: e.to_string(),
+                    })
+                }
+                Err(e) => return Err(e),
+            };
+            let n = parts.len();
+            let part = import_bytes(store, session, parts, &origin, &mut |p| {
+                progress(Progress {
+                    phase: p.phase,
+                    done: before + p.done,
+                    total: total(before + n),
+                })
+            })?;
+            report.absorb(part);
+            before += n;
+        }
+        Ok(report)
+    }
+
+    /// The study's series per QIDO-RS, in the PACS's order; none when the
+    /// PACS does not list series (the study then comes in one answer).
+    fn series_uids(&self, uid: &str) -> Result<Vec<String>, PacsError> {
+        let timeout = Duration::from_secs(self.settings.timeout_secs);
+        let path = format!("/studies/{uid}/series");
+        match self.send(self.get(&path, "application/dicom+json", timeout)) {
+            Ok(resp) => {
+                let body = resp.bytes().map_err(|e| self.unreachable(&e))?;
+                qido::parse_series_uids(&body).map_err(PacsError::Protocol)
+            }
+            Err(PacsError::Http { .. }) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One WADO-RS answer (a study or one of its series), part by part.
+    fn fetch(
+        &self,
+        uid: &str,
+        path: &str,
+        received: &mut dyn FnMut(usize),
+    ) -> Result<Vec<(String, Vec<u8>)>, PacsError> {
         let timeout = Duration::from_secs(self.settings.timeout_secs) * RETRIEVE_TIMEOUT_FACTOR;
-        let path = format!("/studies/{uid}");
         // Stored syntax first ("*"); a PACS that cannot say so sends Explicit VR Little Endian.
         let resp = match self.send(self.get(
-            &path,
+            path,
             r#"multipart/related; type="application/dicom"; transfer-syntax=*"#,
             timeout,
         )) {
             Err(PacsError::Http { status: 406, .. }) => self.send(self.get(
-                &path,
+                path,
                 r#"multipart/related; type="application/dicom""#,
                 timeout,
             )),
@@ -235,9 +312,7 @@ impl PacsClient {
             }
             other => other?,
         };
-        let parts = self.receive(resp, expected, progress)?;
-        let origin = format!("the PACS at {}", self.settings.url);
-        Ok(import_bytes(store, session, parts, &origin, progress)?)
+        self.receive(resp, received)
     }
 
     /// How many instances the study holds, per QIDO-RS (for progress).
@@ -262,8 +337,7 @@ impl PacsClient {
     fn receive(
         &self,
         mut resp: reqwest::blocking::Response,
-        expected: Option<usize>,
-        progress: &mut dyn FnMut(Progress),
+        received: &mut dyn FnMut(usize),
     ) -> Result<Vec<(String, Vec<u8>)>, PacsError> {
         let content_type = resp
             .headers()
@@ -291,17 +365,12 @@ impl PacsClient {
                 // A part that is not DICOM is reported by the import with
                 // its name, like any other file that is not DICOM.
                 parts.push((format!("PACS part {}", parts.len() + 1), part.body));
-                let done = parts.len();
-                progress(Progress {
-                    phase: crate::import::Phase::Receiving,
-                    done,
-                    total: expected.unwrap_or(0).max(done),
-                });
+                received(parts.len());
             }
         }
         if !splitter.finished() {
             return Err(PacsError::Protocol(format!(
-                "the study arrived incomplete ({} instances, no closing boundary); nothing was stored",
+                "the PACS's answer stopped part-way ({} instances, no closing boundary); nothing of it was stored",
                 parts.len()
             )));
         }

@@ -137,17 +137,9 @@ fn date(obj: &Value, tag: &str) -> Option<String> {
 
 /// Reads a QIDO-RS answer: a JSON array of study objects.
 pub fn parse_studies(body: &[u8]) -> Result<Vec<StudyMatch>, String> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Vec::new());
-    }
-    let json: Value = serde_json::from_slice(body).map_err(|e| {
-        format!("the PACS answered the search with something that is not DICOM JSON ({e})")
-    })?;
-    let rows = json
-        .as_array()
-        .ok_or("the PACS answered the search with JSON that is not a list of studies")?;
+    let rows = json_rows(body, "the search")?;
     let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
+    for row in &rows {
         let Some(study_uid) = string(row, "0020000D") else {
             // A study without its UID cannot be retrieved; leave it out.
             continue;
@@ -167,6 +159,31 @@ pub fn parse_studies(body: &[u8]) -> Result<Vec<StudyMatch>, String> {
         });
     }
     Ok(out)
+}
+
+/// Reads a QIDO-RS series answer: the Series Instance UIDs, in the order sent.
+pub fn parse_series_uids(body: &[u8]) -> Result<Vec<String>, String> {
+    let rows = json_rows(body, "the list of the study's series")?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| string(row, "0020000E"))
+        .collect())
+}
+
+/// The objects of a QIDO-RS answer (a JSON array; an empty body is none).
+fn json_rows(body: &[u8], what: &str) -> Result<Vec<Value>, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Vec::new());
+    }
+    let json: Value = serde_json::from_slice(body).map_err(|e| {
+        format!("the PACS answered {what} with something that is not DICOM JSON ({e})")
+    })?;
+    match json {
+        Value::Array(rows) => Ok(rows),
+        _ => Err(format!(
+            "the PACS answered {what} with JSON that is not a list"
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -192,6 +209,17 @@ mod tests {
         assert_eq!(r.instances, Some(12));
         assert!(parse_studies(b"").unwrap().is_empty());
         assert!(parse_studies(b"<html>").is_err());
+    }
+
+    #[test]
+    fn a_study_s_series_are_listed_in_order() {
+        let body = br#"[{"0020000E":{"vr":"UI","Value":["1.2.3.1"]}},
+            {"00080060":{"vr":"CS","Value":["CT"]}},
+            {"0020000E":{"vr":"UI","Value":["1.2.3.2"]}}]"#;
+        assert_eq!(parse_series_uids(body).unwrap(), ["1.2.3.1", "1.2.3.2"]);
+        assert!(parse_series_uids(b" ").unwrap().is_empty());
+        let e = parse_series_uids(br#"{"0020000E":{}}"#).unwrap_err();
+        assert!(e.contains("not a list"), "{e}");
     }
 
     #[test]
