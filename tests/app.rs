@@ -344,6 +344,36 @@ fn images_in_the_window() {
         moved, drawn,
         "dragging the handle moved the end of the line"
     );
+    // Move the whole line with the keyboard: Move, two steps right (one of
+    // 10 pixels with Shift, one of 1) and one up, then Enter keeps it.
+    let points = |s: &webdriver::Session| -> Vec<f64> {
+        let li = s.find("[data-testid=annotation]");
+        s.attr(&li, "data-points")
+            .unwrap_or_default()
+            .split([' ', ','])
+            .filter_map(|v| v.parse().ok())
+            .collect()
+    };
+    let before = points(&s);
+    s.click("[data-testid=annotation-move]");
+    s.find("[data-testid=annotation-moving]");
+    s.chord('\u{E008}', '\u{E014}'); // Shift + Arrow right
+    s.keys("\u{E014}\u{E013}\u{E007}"); // Arrow right, Arrow up, Enter
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let after = loop {
+        let now = points(&s);
+        if now != before || std::time::Instant::now() > deadline {
+            break now;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let shift: Vec<f64> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
+    assert_eq!(shift, [11.0, -1.0, 11.0, -1.0], "{before:?} -> {after:?}");
+    let still = s.script(
+        "return document.querySelectorAll('[data-testid=annotation-moving]').length",
+        serde_json::json!([]),
+    );
+    assert_eq!(still, serde_json::json!(0), "Enter ends the move");
     s.click("[data-testid=annotation-relabel]");
     s.fill("[data-testid=annotation-label]", "lesion");
     s.click("[data-testid=annotation-label-save]");

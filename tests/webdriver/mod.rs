@@ -234,6 +234,24 @@ impl Session {
     }
 
     /// Presses keys on whatever has focus (W3C actions).
+    /// `key` pressed while `modifier` (a WebDriver key such as Shift,
+    /// `\u{E008}`) is held down.
+    pub fn chord(&self, modifier: char, key: char) {
+        let step = |kind: &str, c: char| json!({ "type": kind, "value": c.to_string() });
+        let actions = [
+            step("keyDown", modifier),
+            step("keyDown", key),
+            step("keyUp", key),
+            step("keyUp", modifier),
+        ];
+        self.send(
+            "POST",
+            "/actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
+        )
+        .unwrap_or_else(|e| panic!("keys failed: {e}"));
+    }
+
     pub fn keys(&self, keys: &str) {
         let mut actions = Vec::new();
         for c in keys.chars() {

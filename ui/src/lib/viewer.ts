@@ -310,6 +310,19 @@ export function nextToFetch(count: number, index: number, skip: (i: number) => b
 }
 
 /**
+ * `points` moved together by (dx, dy) image pixels, as far as the image
+ * allows: the shape keeps its form and stays inside columns × rows.
+ */
+export function nudge(points: Point[], dx: number, dy: number, columns: number, rows: number): Point[] {
+  if (points.length === 0) return points;
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  const mx = Math.max(-Math.min(...xs), Math.min(dx, columns - Math.max(...xs)));
+  const my = Math.max(-Math.min(...ys), Math.min(dy, rows - Math.max(...ys)));
+  return points.map(([x, y]) => [x + mx, y + my]);
+}
+
+/**
  * One request per key while it is in flight: the reader and the look-ahead
  * asking for the same frame share it instead of fetching it twice.
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  angle, buildLut, distance, dragWindow, fit, FrameCache, InFlight, nearestHandle, nextToFetch, parseFrame, renderFrame, roi, toImage, toScreen, valueAt, voi, zoomAt,
+  angle, buildLut, distance, dragWindow, fit, FrameCache, InFlight, nearestHandle, nudge, nextToFetch, parseFrame, renderFrame, roi, toImage, toScreen, valueAt, voi, zoomAt,
   type Frame, type FrameHeader,
 } from '../lib/viewer';
 import { importProgress, importSummary, personName } from '../lib/imaging';
@@ -179,6 +179,20 @@ describe('frame cache', () => {
     expect(nextToFetch(4, 2, (j) => j === 3)).toBe(0);
     expect(nextToFetch(4, 2, () => true)).toBe(-1);
     expect(nextToFetch(1, 0, () => false)).toBe(-1);
+  });
+});
+
+describe('moving an annotation with the keys', () => {
+  it('moves every point together', () => {
+    expect(nudge([[10, 10], [20, 30]], 1, -10, 512, 512)).toEqual([[11, 0], [21, 20]]);
+  });
+
+  it('stops at the edge of the image without changing the shape', () => {
+    // 10 to the left from x = 3: only 3 pixels are left.
+    expect(nudge([[3, 5], [40, 50]], -10, 0, 64, 64)).toEqual([[0, 5], [37, 50]]);
+    // Down past the bottom row.
+    expect(nudge([[3, 60], [40, 50]], 0, 10, 64, 64)).toEqual([[3, 64], [40, 54]]);
+    expect(nudge([], 5, 5, 64, 64)).toEqual([]);
   });
 });
 
