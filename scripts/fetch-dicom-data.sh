@@ -4,7 +4,9 @@
 #    pylibjpeg decoders, the reference the imaging tests compare with;
 #  - the DICOM files pydicom ships (pydicom/data/test_files in its wheel),
 #    into tests/data/fetched/pydicom/ (gitignored), with pydicom's decoded
-#    pixels of each (scripts/dicom-reference.py) in its reference/ folder.
+#    pixels of each (scripts/dicom-reference.py) in its reference/ folder;
+#  - HTJ2K Lossless copies of two of them (pydicom ships none), made by
+#    OpenJPH's encoder (scripts/make-htj2k.py), into tests/data/fetched/htj2k/.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -83,4 +85,19 @@ else
   mv "$tmp/media" "$media"
   echo "$want" >"$media_stamp"
   echo "fetch-dicom-data: $(find "$media" -type f ! -name DICOMDIR ! -name .package | wc -l) files and their DICOMDIR in ${media#"$repo"/}"
+fi
+
+# HTJ2K: pydicom ships no HTJ2K file, so two of its files are compressed
+# losslessly with OpenJPH (Debian openjph-tools), the reference encoder,
+# and checked to decode back with pydicom and pylibjpeg-openjpeg.
+htj2k="$repo/tests/data/fetched/htj2k"
+htj2k_stamp="$htj2k/.package"
+want="$PYDICOM_WHEEL $PYDICOM_SHA256 openjph-$(dpkg-query -W -f='${Version}' openjph-tools 2>/dev/null || echo unknown) $(sha256sum "$repo/scripts/make-htj2k.py" | cut -c1-16)"
+if [ -f "$htj2k_stamp" ] && [ "$(cat "$htj2k_stamp")" = "$want" ]; then
+  echo "fetch-dicom-data: HTJ2K files already in ${htj2k#"$repo"/}"
+else
+  rm -rf "$htj2k" "$tmp/htj2k"
+  "$venv/bin/python" "$repo/scripts/make-htj2k.py" "$tmp/htj2k" "$data/CT_small.dcm" "$data/MR_small.dcm"
+  mv "$tmp/htj2k" "$htj2k"
+  echo "$want" >"$htj2k_stamp"
 fi

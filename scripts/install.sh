@@ -22,12 +22,13 @@ cd "$(dirname "$0")/.."
 # copies (scripts/fetch-speech-data.sh). orthanc, orthanc-dicomweb, curl: a
 # throwaway PACS for the DICOMweb tests (scripts/with-orthanc.sh).
 # openssh-server: a throwaway SFTP server for the clearinghouse drop tests
-# (scripts/with-sshd.sh).
+# (scripts/with-sshd.sh). openjph-tools: OpenJPH's HTJ2K encoder, which makes
+# the imaging tests' HTJ2K files (scripts/fetch-dicom-data.sh).
 APT_PACKAGES=(pkg-config libssl-dev libdbus-1-dev gnome-keyring dbus libsecret-tools
   tcl build-essential ca-certificates python3-venv xvfb xauth postgresql
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev webkit2gtk-driver sudo
   cmake clang libclang-dev libasound2-dev espeak-ng ffmpeg orthanc orthanc-dicomweb curl
-  openssh-server)
+  openssh-server openjph-tools)
 MIN_RUST=1.90
 
 as_root() {

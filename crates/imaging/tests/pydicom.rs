@@ -257,3 +257,34 @@ fn decoded_values_match_pydicom() {
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// HTJ2K: pydicom ships no HTJ2K file, so scripts/make-htj2k.py compresses
+/// two of its files losslessly with OpenJPH, the reference HTJ2K encoder,
+/// and checks that pydicom decodes them back. Ours must give the source
+/// file's stored values exactly.
+#[test]
+fn htj2k_lossless_gives_back_the_source_values() {
+    let Some(dir) = data_dir() else { return };
+    let htj2k = dir.with_file_name("htj2k");
+    assert!(
+        htj2k.join(".package").is_file(),
+        "{} is missing; run scripts/fetch-dicom-data.sh",
+        htj2k.display()
+    );
+    for name in ["CT_small", "MR_small"] {
+        let file = htj2k.join(format!("{name}_HTJ2KR.dcm"));
+        let image = Image::open(&file).unwrap();
+        assert_eq!(
+            image.info().transfer_syntax_uid,
+            "1.2.840.10008.1.2.4.201",
+            "{name}: HTJ2K Lossless"
+        );
+        let decoded = ours(&file).unwrap();
+        let source = ours(&dir.join(format!("{name}.dcm"))).unwrap();
+        assert_eq!(decoded.0, source.0, "{name}: sample type");
+        assert!(
+            decoded.1 == source.1,
+            "{name}: the values differ from the source's"
+        );
+    }
+}
