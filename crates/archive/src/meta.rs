@@ -15,7 +15,7 @@ pub const DICOMDIR_SOP_CLASS: &str = "1.2.840.10008.1.3.10";
 /// Whether the bytes start like a Part 10 file ("DICM" after the preamble,
 /// or at the start when the preamble is missing).
 pub fn looks_like_dicom(bytes: &[u8]) -> bool {
-    bytes.get(128..132) == Some(b"DICM") || bytes.get(..4) == Some(b"DICM")
+    clinicdesk_imaging::dicm_at(bytes).is_some()
 }
 
 /// Why a file cannot be indexed.

@@ -137,6 +137,15 @@ fn chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// Where a Part 10 file's "DICM" marker is: after the 128-byte preamble, or
+/// at the start of a file without one. Tried in that order, as dicom-rs
+/// does; None when neither holds it.
+pub fn dicm_at(bytes: &[u8]) -> Option<usize> {
+    [128, 0]
+        .into_iter()
+        .find(|&at| bytes.get(at..at + 4) == Some(b"DICM"))
+}
+
 impl Image {
     /// Opens a DICOM Part 10 file.
     pub fn open(path: impl AsRef<Path>) -> Result<Image> {
@@ -151,8 +160,7 @@ impl Image {
     /// Reads a DICOM Part 10 file from memory (with or without the 128-byte
     /// preamble).
     pub fn from_bytes(bytes: &[u8]) -> Result<Image> {
-        let has_magic = bytes.get(128..132) == Some(b"DICM") || bytes.get(..4) == Some(b"DICM");
-        if !has_magic {
+        if dicm_at(bytes).is_none() {
             return Err(ImagingError::NotDicom(
                 "no \"DICM\" marker after a 128-byte preamble: not a Part 10 file with file meta information"
                     .into(),
@@ -823,12 +831,8 @@ fn info(obj: &DefaultDicomObject, syntax: &Syntax, layout: &Layout) -> Result<Im
 /// transfer syntax is one the registry cannot read (say, deflate when built
 /// without it, or an unknown UID): a clearer message than the parse error.
 fn unreadable_syntax(bytes: &[u8]) -> Option<ImagingError> {
-    let start = if bytes.get(..4) == Some(b"DICM") {
-        0
-    } else {
-        128
-    };
-    let meta = dicom_object::meta::FileMetaTable::from_reader(bytes.get(start..)?).ok()?;
+    let meta =
+        dicom_object::meta::FileMetaTable::from_reader(bytes.get(dicm_at(bytes)?..)?).ok()?;
     let uid = meta.transfer_syntax().trim_matches([' ', '\0']).to_string();
     match TransferSyntaxRegistry.get(&uid) {
         Some(ts) if ts.can_decode_dataset() => None,

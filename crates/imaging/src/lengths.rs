@@ -60,13 +60,10 @@ struct Open {
 /// Checks a Part 10 file (with its 128-byte preamble or starting at
 /// "DICM") before dicom-rs reads it.
 pub fn check_lengths(bytes: &[u8]) -> Result<(), ImagingError> {
-    let start = if bytes.get(128..132) == Some(b"DICM") {
-        132
-    } else if bytes.get(..4) == Some(b"DICM") {
-        4
-    } else {
+    let Some(magic) = crate::image::dicm_at(bytes) else {
         return Ok(());
     };
+    let start = magic + 4;
     // The file meta group is always explicit VR little endian.
     let Some((meta_end, uid)) = walk_meta(bytes, start)? else {
         return Ok(());

@@ -34,7 +34,7 @@ mod tags;
 mod window;
 
 pub use error::{ImagingError, Result};
-pub use image::{FileWindow, Image, ImageInfo, ModalityFrame, TagEntry, MAX_VALUE_CHARS};
+pub use image::{dicm_at, FileWindow, Image, ImageInfo, ModalityFrame, TagEntry, MAX_VALUE_CHARS};
 pub use lengths::check_lengths;
 pub use pixels::{Photometric, Samples, StoredFrame};
 pub use window::{Preset, RgbaFrame, VoiFunction, Window};
