@@ -17,7 +17,10 @@ use std::os::raw::c_int;
 use std::sync::OnceLock;
 
 /// What `PRAGMA cipher_provider` reports on a connection using this cipher.
-pub const PROVIDER_NAME: &str = "clinicdesk-rustcrypto";
+pub const PROVIDER_NAME: &str = match provider::NAME.to_str() {
+    Ok(name) => name,
+    Err(_) => panic!("the provider's name is ASCII"),
+};
 
 /// The SQLCipher release whose `sqlcipher_provider` table `provider.rs` mirrors.
 const SQLCIPHER_VERSION: &str = "4.6.1";

@@ -95,7 +95,7 @@ pub(crate) const PROVIDER: Provider = Provider {
     get_provider_version,
 };
 
-const NAME: &CStr = c"clinicdesk-rustcrypto";
+pub(crate) const NAME: &CStr = c"clinicdesk-rustcrypto";
 const VERSION: &CStr = c"aes 0.8, cbc 0.1, hmac 0.12, sha1 0.10, sha2 0.10, pbkdf2 0.12";
 // The name OpenSSL's provider reports for the same cipher.
 const CIPHER: &CStr = c"AES-256-CBC";

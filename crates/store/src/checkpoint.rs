@@ -101,7 +101,7 @@ impl Drop for Checkpointer {
 mod tests {
     use super::*;
     use crate::config::{self, PageHmac};
-    use crate::store::open_connection;
+    use crate::store::{background_checkpoints, open_connection};
     use clinicdesk_keys::StoreKey;
     use std::time::Instant;
 
@@ -131,11 +131,7 @@ mod tests {
             db_bytes(&db) < before + 400_000,
             "without the background connection the pages stay in the log"
         );
-        let (bg_db, bg_key) = (db.clone(), key.clone());
-        let checkpointer = Checkpointer::start(
-            &conn,
-            Box::new(move || open_connection(&bg_db, &bg_key, hmac, false)),
-        );
+        let checkpointer = background_checkpoints(&conn, &db, &key, hmac);
         conn.execute("INSERT INTO t (b) VALUES (zeroblob(16000))", [])
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);

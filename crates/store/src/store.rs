@@ -376,7 +376,7 @@ fn open_with_keychain(
 
 /// Checkpoints what `writer` commits on a connection of its own, opened
 /// with the store's key.
-fn background_checkpoints(
+pub(crate) fn background_checkpoints(
     writer: &Connection,
     db: &Path,
     key: &StoreKey,
