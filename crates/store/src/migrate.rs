@@ -61,13 +61,20 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64> {
     // are off while it runs and every reference is checked before commit.
     let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
     conn.pragma_update(None, "foreign_keys", false)?;
-    let result = apply(conn, found, target);
+    let result = apply(conn, target);
     conn.pragma_update(None, "foreign_keys", enforced)?;
     result
 }
 
-fn apply(conn: &mut Connection, found: i64, target: i64) -> Result<i64> {
+fn apply(conn: &mut Connection, target: i64) -> Result<i64> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Read again under the write lock: another connection opening the same
+    // store (the app and its workers start together) may have migrated it
+    // while this one waited.
+    let found = current(&tx)?;
+    if found >= target {
+        return Ok(found);
+    }
     for m in MIGRATIONS
         .iter()
         .filter(|m| m.version > found && m.version <= target)
@@ -111,5 +118,24 @@ mod tests {
             assert_eq!(m.version, i as i64 + 1);
             assert!(m.name.starts_with(&format!("{:04}_", m.version)));
         }
+    }
+
+    /// Two connections find the same old schema (the app and its workers
+    /// open the store together); the one that gets the write lock second
+    /// finds the work done instead of applying the migrations again.
+    #[test]
+    fn a_store_migrated_meanwhile_is_not_migrated_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::config::db_path(dir.path());
+        let key = clinicdesk_keys::StoreKey::generate();
+        let hmac = crate::PageHmac::for_this_machine();
+        let mut first = crate::store::open_connection(&db, &key, hmac, true).unwrap();
+        migrate_to(&mut first, 10).unwrap();
+        let mut second = crate::store::open_connection(&db, &key, hmac, false).unwrap();
+        assert_eq!(current(&second).unwrap(), 10, "both saw schema 10");
+        migrate_to(&mut first, latest()).unwrap();
+        // The second connection, having seen 10, now takes the write lock.
+        assert_eq!(apply(&mut second, latest()).unwrap(), latest());
+        assert_eq!(current(&second).unwrap(), latest());
     }
 }
