@@ -15,6 +15,7 @@ use clinicdesk_store::{KeySetup, NewClinic, NewUser, Session, Store, Unlock};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How the store in a data folder is opened: the keychain, plus the key
@@ -48,6 +49,9 @@ pub struct Desk {
     unlock: SharedUnlock,
     clock: Box<dyn Clock>,
     store: Option<Store>,
+    /// The store being opened on a thread of its own at start-up; taken
+    /// into `store` the first time anything asks for it.
+    opening: Option<JoinHandle<clinicdesk_store::Result<Store>>>,
     active: Option<Active>,
     /// Why the last lock happened, shown once on the lock screen.
     lock_reason: Option<String>,
@@ -58,9 +62,10 @@ pub struct Desk {
 }
 
 impl Desk {
-    /// The app for the clinic in `dir`. A store that exists is opened now
-    /// (the key comes from the keychain), so the lock screen can name the
-    /// clinic; a store that cannot be opened says why at login.
+    /// The app for the clinic in `dir`. A store whose key is in the
+    /// keychain starts opening now, on a thread of its own, so the lock
+    /// screen can name the clinic; a store that cannot be opened says why
+    /// at login.
     pub fn new(dir: &Path, keychain: Keychain) -> Desk {
         Desk::with_clock(dir, keychain, Box::new(SystemClock))
     }
@@ -75,14 +80,39 @@ impl Desk {
             keychain,
             clock,
             store: None,
+            opening: None,
             active: None,
             lock_reason: None,
             version: env!("CARGO_PKG_VERSION").to_string(),
             outbox_bell: Arc::default(),
         };
-        // An error here is reported again, in full, when someone logs in.
-        let _ = desk.open_store(None);
+        // The keychain's answer and the store's first pages come while the
+        // window starts rather than before it (docs/benchmarks.md, start-up).
+        let keychain_store = StoreConfig::load(dir)
+            .is_ok_and(|c| c.key_source == clinicdesk_store::KeySource::Keychain);
+        if desk.exists() && keychain_store {
+            let (dir, unlock) = (
+                desk.dir.clone(),
+                Unlock {
+                    keychain: desk.keychain.clone(),
+                    passphrase: None,
+                },
+            );
+            desk.opening = Some(std::thread::spawn(move || Store::open(&dir, &unlock)));
+        }
         desk
+    }
+
+    /// Takes in the store opened at start-up, once it is ready. A failure is
+    /// dropped here: `open_store` tries again and says why at login.
+    fn settle_opening(&mut self) {
+        if let Some(opening) = self.opening.take() {
+            if let Ok(Ok(store)) = opening.join() {
+                if self.store.is_none() {
+                    self.store = Some(store);
+                }
+            }
+        }
     }
 
     /// The version the app was packaged as, shown in the status bar and
@@ -124,6 +154,7 @@ impl Desk {
     /// Opens the store once: with the keychain, or for a store whose key
     /// is in a passphrase-protected key file, with `passphrase`.
     fn open_store(&mut self, passphrase: Option<&str>) -> Result<&mut Store> {
+        self.settle_opening();
         if self.store.is_none() {
             if !self.exists() {
                 return Err(DeskError::new(
@@ -163,6 +194,7 @@ impl Desk {
     }
 
     pub fn status(&mut self) -> AppStatus {
+        self.settle_opening();
         self.expire_if_idle();
         let phase = match (&self.active, self.exists()) {
             (Some(_), _) => Phase::Unlocked,
@@ -412,6 +444,7 @@ impl Desk {
 
     /// The store itself, for the background sync worker.
     pub fn store_mut(&mut self) -> Option<&mut Store> {
+        self.settle_opening();
         self.store.as_mut()
     }
 }
