@@ -357,12 +357,26 @@ fn pydicom_files_and_its_dicomdir_media() {
         report.already_present,
         started.elapsed()
     );
-    assert!(
-        started.elapsed().as_secs() < 60,
-        "damaged lengths are refused at once"
-    );
     for f in &report.failed {
         eprintln!("{}: {}", f.source, f.reason);
+    }
+    // Refused by the length check before dicom-rs reads them: without it,
+    // SC_rgb_jpeg.dcm's 1.2 GB attribute cost seconds and gigabytes.
+    for name in [
+        "MR_truncated.dcm",
+        "SC_rgb_jpeg.dcm",
+        "rtplan_truncated.dcm",
+    ] {
+        let f = report
+            .failed
+            .iter()
+            .find(|f| f.source.ends_with(name))
+            .unwrap_or_else(|| panic!("{name} is refused"));
+        assert!(
+            f.reason.contains("bytes but only") && f.reason.contains("are left in the file"),
+            "{name}: {}",
+            f.reason
+        );
     }
     assert!(report.imported >= 30, "{} imported", report.imported);
     for f in report.failed.iter().chain(&report.skipped) {
