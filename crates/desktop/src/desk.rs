@@ -88,17 +88,12 @@ impl Desk {
         };
         // The keychain's answer and the store's first pages come while the
         // window starts rather than before it (docs/benchmarks.md, start-up).
-        let keychain_store = StoreConfig::load(dir)
-            .is_ok_and(|c| c.key_source == clinicdesk_store::KeySource::Keychain);
-        if desk.exists() && keychain_store {
-            let (dir, unlock) = (
-                desk.dir.clone(),
-                Unlock {
-                    keychain: desk.keychain.clone(),
-                    passphrase: None,
-                },
-            );
-            desk.opening = Some(std::thread::spawn(move || Store::open(&dir, &unlock)));
+        // A store.json that loads is a store that exists.
+        if StoreConfig::load(dir)
+            .is_ok_and(|c| c.key_source == clinicdesk_store::KeySource::Keychain)
+        {
+            let (dir, unlock) = (desk.dir.clone(), desk.unlock.clone());
+            desk.opening = Some(std::thread::spawn(move || open_beside(&dir, &unlock)));
         }
         desk
     }
